@@ -169,7 +169,9 @@ export class ApiError extends MParticleEventsError {
 
   constructor(init: ApiErrorInit) {
     const detail = ApiError.firstMessage(init.body);
-    super(init.message ?? `${init.method} ${init.url} failed with ${init.status}${detail ? `: ${detail}` : ''}`);
+    super(
+      init.message ?? `${init.method} ${init.url} failed with ${init.status}${detail ? `: ${detail}` : ''}`,
+    );
     this.status = init.status;
     this.headers = init.headers;
     this.body = init.body;
@@ -283,4 +285,95 @@ function describeCause(cause: unknown): string {
     return `${typeof code === 'string' ? `${code} ` : ''}${cause.message}${inner}`;
   }
   return String(cause);
+}
+
+// Delivery (src/client.ts, src/transport): errors of the EventsClient.
+
+/**
+ * Some batches of a `send()` were not delivered. Holds the full report: what was accepted, and each
+ * failure with its batch and reason.
+ *
+ * @example
+ * ```ts
+ * import { EventsClient, DeliveryError } from 'mparticle-events';
+ *
+ * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret' });
+ * try {
+ *   await client.send([batchA, batchB]);
+ * } catch (error) {
+ *   if (error instanceof DeliveryError) {
+ *     for (const failure of error.report.failures) console.error(failure.sourceRequestId, failure.error);
+ *   }
+ * }
+ * ```
+ */
+export class DeliveryError extends MParticleEventsError {
+  override name = 'DeliveryError';
+  /** The report of the `send()`: counts, and every failure with its batch and reason. */
+  readonly report: import('./transport/report.js').DeliveryReport;
+
+  constructor(report: import('./transport/report.js').DeliveryReport) {
+    const undelivered = report.failed + report.dropped;
+    const total = report.accepted + undelivered;
+    const first = report.failures[0]?.error.message;
+    super(`${undelivered} of ${total} batches were not delivered${first ? `; first: ${first}` : ''}`);
+    this.report = report;
+  }
+}
+
+/**
+ * The client is closed: `send()` and `enqueue()` refuse new batches, and batches still undelivered at the
+ * `close()` deadline end with this error (its `cause` is the last attempt's error, when there was one).
+ *
+ * @example
+ * ```ts
+ * import { EventsClient, ClientClosedError } from 'mparticle-events';
+ *
+ * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret' });
+ * await client.close();
+ * try {
+ *   client.enqueue(batch);
+ * } catch (error) {
+ *   if (error instanceof ClientClosedError) console.error('too late:', error.message);
+ * }
+ * ```
+ */
+export class ClientClosedError extends MParticleEventsError {
+  override name = 'ClientClosedError';
+}
+
+/**
+ * The `enqueue()` queue was full (`queue.maxBatches` or `queue.maxBytes`): the batch was dropped, or
+ * with `onFull: 'reject'` refused.
+ *
+ * @example
+ * ```ts
+ * import { EventsClient, QueueFullError } from 'mparticle-events';
+ *
+ * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret', queue: { onFull: 'reject' } });
+ * try {
+ *   client.enqueue(batch);
+ * } catch (error) {
+ *   if (error instanceof QueueFullError) console.warn('back off:', error.message);
+ * }
+ * ```
+ */
+export class QueueFullError extends MParticleEventsError {
+  override name = 'QueueFullError';
+  /** The policy that applied: `'drop-newest'`, `'drop-oldest'` or `'reject'`. */
+  readonly policy: string;
+  /** The queue's bound in batches. */
+  readonly maxBatches: number;
+  /** The queue's bound in bytes. */
+  readonly maxBytes: number;
+
+  constructor(policy: string, maxBatches: number, maxBytes: number) {
+    const what = policy === 'reject' ? 'batch refused' : 'batch dropped';
+    super(
+      `Queue full (at most ${maxBatches} batches and ${maxBytes} bytes held): ${what} (onFull: ${policy})`,
+    );
+    this.policy = policy;
+    this.maxBatches = maxBatches;
+    this.maxBytes = maxBytes;
+  }
 }

@@ -1,0 +1,184 @@
+/**
+ * The building blocks of the shared limiter: a FIFO semaphore for concurrent requests and a queue that
+ * turns a request's weight into that many one-batch pacing slots. Internal.
+ *
+ * @internal
+ * @module
+ */
+
+interface Waiter {
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** Rejects when `signal` aborts; `dispose` stops listening. */
+function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
+  if (!signal) return () => {};
+  const listener = () => abort(signal.reason);
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
+/** A counting semaphore that hands permits out in arrival order. */
+export class Semaphore {
+  #free: number;
+  #size: number;
+  readonly #waiters: Waiter[] = [];
+
+  constructor(size: number) {
+    this.#size = size;
+    this.#free = size;
+  }
+
+  /** Permits currently held. */
+  get inUse(): number {
+    return this.#size - this.#free;
+  }
+
+  /** Change the number of permits; waiters are served if the new size allows. */
+  resize(size: number): void {
+    this.#free += size - this.#size;
+    this.#size = size;
+    this.#serve();
+  }
+
+  acquire(signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.#free > 0 && this.#waiters.length === 0) {
+      this.#free--;
+      return Promise.resolve();
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        resolve: () => {
+          dispose();
+          resolve();
+        },
+        reject: (error) => {
+          dispose();
+          reject(error);
+        },
+      };
+      const dispose = onAbort(signal, (reason) => {
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        waiter.reject(reason);
+      });
+      this.#waiters.push(waiter);
+    });
+  }
+
+  release(): void {
+    this.#free++;
+    this.#serve();
+  }
+
+  /** Reject every waiter (the limiter stopped). */
+  rejectAll(error: unknown): void {
+    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
+  }
+
+  #serve(): void {
+    while (this.#free > 0 && this.#waiters.length > 0) {
+      this.#free--;
+      this.#waiters.shift()?.resolve();
+    }
+  }
+}
+
+interface SlotWaiter extends Waiter {
+  need: number;
+  requested: number;
+  fired: number;
+  gone: boolean;
+}
+
+/**
+ * Starts one pacing slot: calls `fire` exactly once, when the slot's time has come. The shared limiter
+ * guarantees that, moving a slot to its local limiter when Redis fails before the slot was granted.
+ */
+export type SlotStarter = (fire: () => void) => void;
+
+/**
+ * Grants each request as many one-batch slots as it has batches, first come first served, and keeps at most
+ * `maxOutstanding` slots reserved ahead at any time. The cap bounds what a process holds in the shared
+ * schedule: a process that dies wastes at most that many slots, and several processes' reservations
+ * interleave fairly, one slot at a time.
+ */
+export class SlotQueue {
+  readonly #start: SlotStarter;
+  #maxOutstanding: number;
+  #outstanding = 0;
+  readonly #waiters: SlotWaiter[] = [];
+
+  constructor(start: SlotStarter, maxOutstanding: number) {
+    this.#start = start;
+    this.#maxOutstanding = Math.max(1, maxOutstanding);
+  }
+
+  /** Slots reserved and not yet fired. */
+  get outstanding(): number {
+    return this.#outstanding;
+  }
+
+  /** Resolve once `weight` slots (at least one) have fired for this request. */
+  take(weight: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<void>((resolve, reject) => {
+      const waiter: SlotWaiter = {
+        need: Math.max(1, Math.ceil(weight)),
+        requested: 0,
+        fired: 0,
+        gone: false,
+        resolve: () => {
+          dispose();
+          resolve();
+        },
+        reject: (error) => {
+          dispose();
+          reject(error);
+        },
+      };
+      const dispose = onAbort(signal, (reason) => {
+        // Slots already reserved for it still fire; they are spent, which keeps the pace honest.
+        waiter.gone = true;
+        const at = this.#waiters.indexOf(waiter);
+        if (at >= 0) this.#waiters.splice(at, 1);
+        waiter.reject(reason);
+      });
+      this.#waiters.push(waiter);
+      this.#pump();
+    });
+  }
+
+  /** Reject every request still waiting for slots (the limiter stopped). */
+  rejectAll(error: unknown): void {
+    for (const waiter of this.#waiters.splice(0)) {
+      waiter.gone = true;
+      waiter.reject(error);
+    }
+  }
+
+  #pump(): void {
+    while (this.#outstanding < this.#maxOutstanding) {
+      const head = this.#waiters.find((w) => w.requested < w.need);
+      if (!head) return;
+      head.requested++;
+      this.#outstanding++;
+      let fired = false;
+      this.#start(() => {
+        if (fired) return;
+        fired = true;
+        this.#outstanding--;
+        head.fired++;
+        if (!head.gone && head.fired === head.need) {
+          const at = this.#waiters.indexOf(head);
+          if (at >= 0) this.#waiters.splice(at, 1);
+          head.gone = true;
+          head.resolve();
+        }
+        this.#pump();
+      });
+    }
+  }
+}

@@ -1,0 +1,139 @@
+/**
+ * One HTTP attempt: POST a body with ky, under a timeout that holds whatever the `fetch` does, and turn
+ * the outcome into a response record or a `TimeoutError` / `ConnectionError`. Internal.
+ *
+ * ky's own retry and timeout are off: p-retry owns retries (src/client.ts), and the timeout here races
+ * the whole attempt (headers and body) against a timer, so an injected fetch that ignores its abort
+ * signal still cannot hold an attempt past `timeoutMs`. Response bodies are always read or cancelled,
+ * late ones included (edge runtimes warn about bodies left unread; peer-sdks.md §5 point 6).
+ */
+import ky from 'ky';
+import { ConnectionError, TimeoutError } from '../errors.js';
+import type { FetchLike } from './options.js';
+import { unrefTimer, whenAborted } from './timers.js';
+
+/** What one attempt sends. */
+export interface AttemptRequest {
+  readonly url: string;
+  readonly body: string;
+  /** The full `Authorization` header value. */
+  readonly authorization: string;
+  readonly timeoutMs: number;
+  /** Aborts the attempt at once, rejecting with the signal's reason (the client's close deadline). */
+  readonly signal?: AbortSignal;
+  readonly fetch?: FetchLike | undefined;
+}
+
+/** What the server answered. */
+export interface AttemptResponse {
+  readonly status: number;
+  /** Response headers, names lower-cased. */
+  readonly headers: Record<string, string>;
+  /** The body parsed as JSON when it is JSON, else its text, else `undefined`. */
+  readonly body: unknown;
+}
+
+/** The `Authorization` value for HTTP Basic with the key and secret, UTF-8 encoded (events-api.md §1.4). */
+export function basicAuthorization(apiKey: string, apiSecret: string): string {
+  const bytes = new TextEncoder().encode(`${apiKey}:${apiSecret}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/**
+ * POST `body` once. Resolves with the response for any HTTP status; rejects with `TimeoutError` when
+ * `timeoutMs` passes first, `ConnectionError` when no HTTP answer came, or the signal's reason when
+ * `signal` aborts.
+ */
+export async function postOnce(request: AttemptRequest): Promise<AttemptResponse> {
+  const method = 'POST';
+  const { url, timeoutMs, signal } = request;
+  if (signal?.aborted) throw signal.reason;
+
+  const controller = new AbortController();
+  const timedOut = new TimeoutError(method, url, timeoutMs);
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort(timedOut);
+      reject(timedOut);
+    }, timeoutMs);
+    unrefTimer(timer);
+  });
+  timeout.catch(() => {});
+  const outer = signal ? whenAborted(signal) : undefined;
+  const onOuterAbort = (): void => controller.abort(signal?.reason);
+  signal?.addEventListener('abort', onOuterAbort, { once: true });
+  const losers = outer ? [timeout, outer.promise] : [timeout];
+
+  const responsePromise = ky.post(url, {
+    body: request.body,
+    headers: {
+      authorization: request.authorization,
+      'content-type': 'application/json',
+      accept: 'application/json',
+    },
+    retry: 0,
+    timeout: false,
+    throwHttpErrors: false,
+    signal: controller.signal,
+    ...(request.fetch ? { fetch: request.fetch } : {}),
+  });
+  let bodyHandled = false;
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+
+  try {
+    const response = await Promise.race([responsePromise, ...losers]);
+    // Read through our own reader, so a body that stalls can be cancelled even when the fetch does not
+    // tie it to the abort signal.
+    reader = response.body?.getReader();
+    const text = reader ? await Promise.race([readAll(reader), ...losers]) : '';
+    bodyHandled = true;
+    const headers: Record<string, string> = {};
+    response.headers.forEach((value, name) => {
+      headers[name.toLowerCase()] = value;
+    });
+    return { status: response.status, headers, body: parseBody(text) };
+  } catch (error) {
+    if (error === timedOut) throw timedOut;
+    if (signal?.aborted) throw signal.reason;
+    throw new ConnectionError(method, url, error);
+  } finally {
+    clearTimeout(timer);
+    outer?.dispose();
+    signal?.removeEventListener('abort', onOuterAbort);
+    if (!bodyHandled) {
+      // The attempt was given up (timeout, abort) or failed while reading: make sure a response that
+      // arrives late, or a body half read, is cancelled rather than left holding the connection.
+      controller.abort(timedOut);
+      if (reader) reader.cancel().catch(() => {});
+      else {
+        responsePromise.then(
+          (late) => late.body?.cancel().catch(() => {}),
+          () => {},
+        );
+      }
+    }
+  }
+}
+
+async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
