@@ -5,7 +5,9 @@
  * The pieces live in src/transport, one concern a file: packing.ts (requests within 256 KB and 100
  * batches), retry.ts (what to retry and how long to wait), rate-limiter.ts (pacing, concurrency and the
  * Retry-After pause), queue.ts (the bounded queue), http.ts (one attempt with a hard timeout),
- * report.ts and events.ts (what the client tells you). This file wires them together.
+ * report.ts and events.ts (what the client tells you). With `rateLimit.redis`, src/ratelimit/shared.ts
+ * replaces the rate limiter with one whose budget is shared over Redis; src/ratelimit/pacing.ts adapts the
+ * pace to mParticle's rate-limit headers (issue 6). This file wires them together.
  *
  * @module
  */
@@ -18,8 +20,11 @@ import {
   DeliveryError,
   MParticleEventsError,
   QueueFullError,
+  RateLimitError,
   ValidationError,
 } from './errors.js';
+import { AdaptivePacer } from './ratelimit/pacing.js';
+import { SharedRateLimiter } from './ratelimit/shared.js';
 import {
   Emitter,
   type Endpoint,
@@ -122,7 +127,9 @@ const INSPECT = Symbol.for('nodejs.util.inspect.custom');
  *
  * Use `send()` to deliver now and await the result, or `enqueue()` to batch in the background and
  * `flush()` / `close()` to wait for it. Each client has its own rate limiter, queue and Retry-After
- * pause; create one per API key and reuse it.
+ * pause; create one per API key and reuse it. With `rateLimit.redis`, the rate budget is shared instead by
+ * every client with the same Redis, pod and API key, in any process; `close()` then also closes the
+ * client's Redis connections. Adaptive pacing (on by default) follows mParticle's rate-limit headers.
  *
  * @example
  * ```ts
@@ -148,6 +155,11 @@ export class EventsClient {
   readonly #logger: Logger;
   readonly #emitter: Emitter<EventsClientEvents>;
   readonly #limiter: RateLimiter;
+  /** The limiter again when its budget is shared over Redis (`rateLimit.redis`), for its fleet size. */
+  readonly #shared: SharedRateLimiter | undefined;
+  /** Adaptive pacing (`rateLimit.adaptive`), when on. */
+  readonly #pacer: AdaptivePacer | undefined;
+  #limiterStopped: Promise<void> | undefined;
   readonly #queue: DeliveryQueue<Item>;
   readonly #packLimits: PackLimits;
   readonly #keepAlive = new KeepAlive();
@@ -181,15 +193,55 @@ export class EventsClient {
       if (event !== 'error') this.#reportInternalError(`listener:${String(event)}`, error);
       else this.#log('error', 'an error listener threw', { error: describe(error) });
     });
-    this.#limiter = new PacedRateLimiter({
-      batchesPerSecond: rest.batchesPerSecond,
-      maxConcurrentRequests: rest.maxConcurrentRequests,
-    });
+    const { batchesPerSecond, maxConcurrentRequests, redis, adaptive } = rest;
+    let maxBatches = maxBatchesPerPacedRequest(batchesPerSecond);
+    if (redis) {
+      // One budget for every process with the same Redis, pod and API key (issue 6). A custom baseUrl
+      // without a pod names the budget after its host, so a proxy or the fake server gets its own.
+      const shared = new SharedRateLimiter({
+        apiKey: rest.apiKey,
+        pod: rest.pod ?? new URL(rest.baseUrl).host,
+        batchesPerSecond,
+        maxConcurrentRequests,
+        redis,
+      });
+      shared.on('rateLimitFallback', (event) => {
+        this.#log('warn', 'Redis unreachable: pacing locally', {
+          reason: event.reason,
+          localRate: event.localRate,
+        });
+        this.#emitter.emit('rateLimitFallback', event);
+      });
+      shared.on('rateLimitRestored', (event) => {
+        this.#log('info', 'Redis is back: shared rate limit restored', { downMs: event.downMs });
+        this.#emitter.emit('rateLimitRestored', event);
+      });
+      this.#shared = shared;
+      this.#limiter = shared;
+      // Requests sized to a twentieth of one process's share keep the fleet's windows within ~105%.
+      maxBatches = shared.maxWeight;
+    } else {
+      this.#limiter = new PacedRateLimiter({ batchesPerSecond, maxConcurrentRequests });
+    }
+    if (adaptive !== false) {
+      const pacer = new AdaptivePacer({
+        ...adaptive,
+        batchesPerSecond,
+        fleetSize: () => this.#shared?.activeProcesses ?? 1,
+      });
+      pacer.on('pace', (event) => {
+        // With a shared limiter this writes the pace to Redis: it applies to the whole fleet.
+        this.#limiter.updateSettings({ batchesPerSecond: event.rate });
+        this.#log(event.rate < event.previousRate ? 'warn' : 'debug', 'pace changed', {
+          rate: event.rate,
+          reason: event.reason,
+        });
+        this.#emitter.emit('pace', event);
+      });
+      this.#pacer = pacer;
+    }
     this.#queue = new DeliveryQueue<Item>(rest.queue);
-    this.#packLimits = {
-      maxBatches: maxBatchesPerPacedRequest(rest.batchesPerSecond),
-      maxBytes: API_PACK_LIMITS.maxBytes,
-    };
+    this.#packLimits = { maxBatches, maxBytes: API_PACK_LIMITS.maxBytes };
   }
 
   /** The base URL requests go to, e.g. `https://s2s.us1.mparticle.com/v2`. */
@@ -239,7 +291,7 @@ export class EventsClient {
         context: Array.isArray(batches) ? `Invalid batch at index ${index}` : 'Invalid batch',
       }),
     );
-    if (items.length === 0) return builder.build(startedAt, Date.now());
+    if (items.length === 0) return builder.build(startedAt, Date.now(), this.#pace());
     const release = this.#keepAlive.hold();
     try {
       for (const { item } of items) this.#unsettledSent.add(item);
@@ -249,7 +301,7 @@ export class EventsClient {
       );
       await Promise.all(requests.map((request) => this.#deliver(request, historical)));
       await this.#deadLettersSettled();
-      const report = builder.build(startedAt, Date.now());
+      const report = builder.build(startedAt, Date.now(), this.#pace());
       this.#log('info', 'send finished', summary(report));
       if (report.failed + report.dropped > 0) throw new DeliveryError(report);
       return report;
@@ -328,7 +380,7 @@ export class EventsClient {
       this.#pump();
       await this.#queuedSettled(marker);
       await this.#deadLettersSettled();
-      const report = builder.build(startedAt, Date.now());
+      const report = builder.build(startedAt, Date.now(), this.#pace());
       this.#log('info', 'flush finished', summary(report));
       return report;
     } finally {
@@ -624,6 +676,12 @@ export class EventsClient {
           const percentageUsed = parsePercentage(headers['x-mp-rate-limit-percentage-used']);
           const exceeded = headers['x-mp-rate-limit-exceeded'];
           for (const builder of builders) builder.addRateLimit(status, percentageUsed, exceeded);
+          this.#pacer?.observe({
+            status,
+            batches: items.length,
+            percentageUsed,
+            exceeded: exceeded?.trim().toLowerCase(),
+          });
           this.#emitter.emit('response', {
             endpoint,
             url,
@@ -672,7 +730,19 @@ export class EventsClient {
         shouldRetry: async ({ error, attemptNumber }) => {
           const failure = classifyFailure(error);
           if (!failure.retryable || signal.aborted) return false;
-          const { delayMs, retryAfterMs } = retryDelay(attemptNumber, failure, policy);
+          const backoff = retryDelay(attemptNumber, failure, policy);
+          const { retryAfterMs } = backoff;
+          // An `acceleration` 429 asks for a slower ramp, not a stop (events-api.md §1.5): the pacer has
+          // already held the pace, so without a Retry-After the retry waits one pacing interval instead of
+          // backing off hard.
+          const paced =
+            this.#pacer && error instanceof RateLimitError && retryAfterMs === undefined
+              ? this.#pacer.retryDelayMs({
+                  exceeded: error.limit?.trim().toLowerCase(),
+                  weight: items.length,
+                })
+              : undefined;
+          const delayMs = paced ?? backoff.delayMs;
           // The retry budget runs from the first attempt actually sent, so time queued behind the rate
           // limiter does not eat it.
           const elapsed = firstSentAt === undefined ? 0 : Date.now() - firstSentAt;
@@ -828,7 +898,7 @@ export class EventsClient {
             error: new ClientClosedError('The client closed before the batch was sent'),
           });
         }
-        void this.#limiter.stop();
+        void this.#stopLimiter();
         // In-flight attempts and retry waits see the abort at once; give them a moment to settle with
         // their last error as the cause, then settle whatever is left.
         await raceTimeout(this.#allSettled(), CLOSE_SLACK_MS);
@@ -840,18 +910,34 @@ export class EventsClient {
         }
       }
       this.#clearTimer();
-      void this.#limiter.stop();
+      // A shared limiter closes its Redis connections here; they would keep the process alive.
+      await raceTimeout(this.#stopLimiter(), Math.max(0, deadline - Date.now()) + CLOSE_SLACK_MS);
       await raceTimeout(this.#deadLettersSettled(), Math.max(0, deadline - Date.now()) + CLOSE_SLACK_MS);
-      const report = builder.build(startedAt, Date.now());
+      const report = builder.build(startedAt, Date.now(), this.#pace());
       this.#log('info', 'client closed', summary(report));
       return report;
     } catch (error) {
       // Nothing above is expected to throw; close() must still resolve.
       this.#reportInternalError('close', error);
-      return builder.build(startedAt, Date.now());
+      return builder.build(startedAt, Date.now(), this.#pace());
     } finally {
       release();
     }
+  }
+
+  /** Stop the limiter once; every caller gets the same promise, which never rejects. */
+  #stopLimiter(): Promise<void> {
+    this.#limiterStopped ??= this.#limiter.stop().catch((error: unknown) => {
+      this.#reportInternalError('rate limiter stop', error);
+    });
+    return this.#limiterStopped;
+  }
+
+  /** Adaptive pacing's state for a report: the pace in force, and whether it is below the configured rate. */
+  #pace(): { rate: number; slowed: boolean } | undefined {
+    const pacer = this.#pacer;
+    if (!pacer) return undefined;
+    return { rate: pacer.currentRate, slowed: pacer.currentRate < pacer.configuredRate };
   }
 
   // ---------------------------------------------------------------------------------------------------

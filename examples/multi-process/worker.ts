@@ -14,13 +14,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Redis } from 'ioredis';
-import {
-  BatchBuilder,
-  type DeliveryReport,
-  EventsClient,
-  type EventsClientOptions,
-  type RateLimitOptions,
-} from 'mparticle-events';
+import { BatchBuilder, type DeliveryReport, EventsClient, type EventsClientOptions } from 'mparticle-events';
 
 /** Options of {@link runWorker}. */
 export interface WorkerOptions {
@@ -45,23 +39,18 @@ export async function runWorker(options: WorkerOptions): Promise<DeliveryReport>
   const log = options.log ?? ((line: string) => console.log(`[${options.name}] ${line}`));
   // The limiter opens its own connections from this client's settings (duplicate()); this one stays yours.
   const redis = new Redis(options.redisUrl, { lazyConnect: true });
-  const rateLimit = {
-    batchesPerSecond: options.batchesPerSecond,
-    redis: { client: redis, expectedProcesses: options.expectedProcesses },
-  };
   const client = new EventsClient({
     ...options.client,
-    // TODO(issue 6 wiring): drop this cast once RateLimitOptions has `redis`.
-    rateLimit: rateLimit as RateLimitOptions,
+    rateLimit: {
+      batchesPerSecond: options.batchesPerSecond,
+      redis: { client: redis, expectedProcesses: options.expectedProcesses },
+    },
   });
-  // TODO(issue 6 wiring): call client.on directly once EventsClientEvents has these three events.
-  const on = client.on.bind(client) as unknown as (
-    event: string,
-    listener: (payload: Record<string, unknown>) => void,
-  ) => void;
-  on('rateLimitFallback', (e) => log(`Redis unreachable (${e.reason}): pacing locally at ${e.localRate}/s`));
-  on('rateLimitRestored', (e) => log(`Redis is back after ${e.downMs} ms: shared budget in force`));
-  on('pace', (e) => log(`pace ${Number(e.rate).toFixed(0)}/s (${e.reason})`));
+  client.on('rateLimitFallback', (e) =>
+    log(`Redis unreachable (${e.reason}): pacing locally at ${e.localRate}/s`),
+  );
+  client.on('rateLimitRestored', (e) => log(`Redis is back after ${e.downMs} ms: shared budget in force`));
+  client.on('pace', (e) => log(`pace ${e.rate.toFixed(0)}/s (${e.reason})`));
   try {
     for (let i = 0; i < options.batches; i++) {
       const batch = new BatchBuilder({ environment: 'development', sourceRequestId: `${options.name}-${i}` })

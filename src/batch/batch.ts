@@ -188,7 +188,7 @@ export type DeepReadonly<T> = T extends (infer U)[]
  * import { BatchBuilder, serializeBatch, type Batch } from 'mparticle-events';
  *
  * const batch: Batch = new BatchBuilder({ environment: 'development' }).mpid(42n).build();
- * serializeBatch(batch); // '{"source_request_id":"…","environment":"development","mpid":42,"events":[]}'
+ * serializeBatch(batch); // '{"mpid":42,"source_request_id":"…","environment":"development","events":[]}'
  * ```
  */
 export type Batch = DeepReadonly<BatchData>;

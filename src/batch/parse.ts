@@ -48,7 +48,7 @@ export function parseBatch(input: unknown): Batch {
  * ```ts
  * import { parseBatchJson, serializeBatch } from 'mparticle-events';
  *
- * const text = '{"environment":"development","mpid":-7636538281262557000,"events":[]}';
+ * const text = '{"mpid":-7636538281262557000,"environment":"development","events":[]}';
  * serializeBatch(parseBatchJson(text)) === text; // true
  * ```
  */

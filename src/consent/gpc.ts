@@ -21,7 +21,10 @@ import { canonicalPurpose } from './consent-state.js';
  */
 export type GpcSource =
   | boolean
-  | { get(name: string): string | null }
+  | {
+      /** Reads a header, as fetch's `Headers.get` does. */
+      get(name: string): string | null;
+    }
   | Readonly<Record<string, string | readonly string[] | undefined>>
   | null
   | undefined;
@@ -58,9 +61,6 @@ function isOn(value: string): boolean {
   return value.split(',').some((part) => part.trim() === '1');
 }
 
-/** The details written with a GPC-derived consent, besides `consented`. */
-type GpcDetails = Omit<ConsentPurposeInput, 'consented'>;
-
 /**
  * Where a GPC signal is recorded: CCPA's `data_sale_opt_out` (the default), or a GDPR purpose you choose.
  *
@@ -72,8 +72,8 @@ type GpcDetails = Omit<ConsentPurposeInput, 'consented'>;
  * ```
  */
 export type GpcOptions =
-  | (GpcDetails & { regulation?: 'ccpa' | undefined; purpose?: undefined })
-  | (GpcDetails & { regulation: 'gdpr'; purpose: string });
+  | (Omit<ConsentPurposeInput, 'consented'> & { regulation?: 'ccpa' | undefined; purpose?: undefined })
+  | (Omit<ConsentPurposeInput, 'consented'> & { regulation: 'gdpr'; purpose: string });
 
 /**
  * The consent a GPC signal means, or an empty state when there is no signal (no signal is not consent).

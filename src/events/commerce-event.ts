@@ -5,7 +5,6 @@
  * @module
  */
 import { z } from 'zod';
-import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_NAME_LENGTH } from '../limits.js';
 import {
   checkScalar,
   int32,
@@ -16,6 +15,7 @@ import {
   strictObject,
   timestampMs,
 } from '../internal/zod.js';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_NAME_LENGTH } from '../limits.js';
 import { commonEventFields, customFlags, eventName, screenName } from './common.js';
 import { CUSTOM_EVENT_TYPES } from './custom-event.js';
 

@@ -5,7 +5,6 @@
  * @module
  */
 import { z } from 'zod';
-import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_NAME_LENGTH } from '../limits.js';
 import {
   type AttributeValue,
   checkScalar,
@@ -19,6 +18,7 @@ import {
   timestampMs,
   uuid,
 } from '../internal/zod.js';
+import { MAX_ATTRIBUTE_VALUE_LENGTH, MAX_NAME_LENGTH } from '../limits.js';
 
 /**
  * An event's `custom_attributes`: names up to 256 characters, scalar values, strings up to 4096 characters

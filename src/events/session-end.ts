@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { int64Number, strictObject } from '../internal/zod.js';
 import { commonEventFields } from './common.js';
 

@@ -5,8 +5,8 @@
  * @module
  */
 import { z } from 'zod';
-import { opt, strictObject } from '../internal/zod.js';
 import { userAttributeName, userAttributeValue } from '../identity/user-attributes.js';
+import { opt, strictObject } from '../internal/zod.js';
 import { commonEventFields } from './common.js';
 
 export const userAttributeChangeDataSchema = strictObject({

@@ -4,8 +4,8 @@
  * @module
  */
 import { z } from 'zod';
-import { opt, strictObject, timestampMs } from '../internal/zod.js';
 import { identityTypeSchema } from '../identity/user-identities.js';
+import { opt, strictObject, timestampMs } from '../internal/zod.js';
 import { commonEventFields } from './common.js';
 
 export const userIdentitySchema = strictObject({

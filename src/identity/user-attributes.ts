@@ -3,14 +3,7 @@
  *
  * @module
  */
-import { z } from 'zod';
-import {
-  MAX_ATTRIBUTE_VALUE_LENGTH,
-  MAX_NAME_LENGTH,
-  MAX_USER_ATTRIBUTE_LIST_ENTRY_LENGTH,
-  MAX_USER_ATTRIBUTE_LIST_LENGTH,
-  MAX_USER_ATTRIBUTES,
-} from '../limits.js';
+
 import {
   type AttributeValue,
   checked,
@@ -23,6 +16,13 @@ import {
   type Reject,
   safeMap,
 } from '../internal/zod.js';
+import {
+  MAX_ATTRIBUTE_VALUE_LENGTH,
+  MAX_NAME_LENGTH,
+  MAX_USER_ATTRIBUTE_LIST_ENTRY_LENGTH,
+  MAX_USER_ATTRIBUTE_LIST_LENGTH,
+  MAX_USER_ATTRIBUTES,
+} from '../limits.js';
 
 /**
  * A user attribute's value: a scalar, or a list of scalars (events-api.md §4.2). `null` marks a user tag,
@@ -61,9 +61,10 @@ export function checkUserAttributeValue(value: unknown, reject: Reject): unknown
     }
     const checked = checkScalar(
       entry,
-      (message) => reject(message, [i]),
+      reject,
       MAX_USER_ATTRIBUTE_LIST_ENTRY_LENGTH,
       'user attribute list',
+      i,
     );
     if (checked === INVALID) ok = false;
     else out.push(checked as AttributeValue);

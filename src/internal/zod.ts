@@ -6,6 +6,7 @@
  */
 import { z } from 'zod';
 import type { ValidationIssue } from '../errors.js';
+import { assignOwn } from './copy.js';
 import { type Int64Input, int64Problem, toInt64String } from './int64.js';
 
 /** A value that may also be absent or `null`, as most fields of the Events API's schema allow. */
@@ -57,6 +58,8 @@ export function runSchema(
   let out: unknown;
   if (own) out = own(value, issues, ctx);
   else {
+    // `_zod.run` is zod 4's core run hook (what its own objects call for their fields); package.json pins
+    // zod to ~4.6 so a change to it cannot arrive unnoticed, and test/batch covers every schema it runs.
     const payload = schema._zod.run({ value, issues: [] }, ctx) as z.core.ParsePayload;
     for (const issue of payload.issues) issues.push(issue);
     out = payload.value;
@@ -79,23 +82,44 @@ function customIssue(message: string, input: unknown, path?: PropertyKey[]): Raw
 /** Reports an issue at a path below the value being checked and returns {@link INVALID}. */
 export type Reject = (message: string, path?: PropertyKey[]) => typeof INVALID;
 
-/** A check written with `reject`: for values checked by hand (scalars, lists of scalars). */
-export function checkWith(check: (value: unknown, reject: Reject) => unknown): Check {
-  return (value, issues) => {
-    const reject: Reject = (message, path) => {
-      issues.push(customIssue(message, value, path));
-      return INVALID;
-    };
-    return check(value, reject);
+/** A `reject` that reports issues about `input` (one per map or list, not one per value). */
+function rejecter(issues: RawIssue[], input: unknown): Reject {
+  return (message, path) => {
+    issues.push(customIssue(message, input, path));
+    return INVALID;
   };
 }
+
+/** A check written with `reject`: for values checked by hand (scalars, lists of scalars). */
+export function checkWith(check: (value: unknown, reject: Reject) => unknown): Check {
+  return (value, issues) => check(value, rejecter(issues, value));
+}
+
+const SHORT_DECIMAL = /^-?(?:0|[1-9][0-9]{0,17})$/;
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
 
 /**
  * A 64-bit ID (mpid, session_id, event_id, …): a bigint, a decimal string or a safe-integer number in,
  * a canonical decimal string out, which `serializeBatch` writes as a bare JSON integer (events-api.md §3.1).
  */
 export function int64Id(unsigned = false): z.ZodType<string, Int64Input> {
+  const min = unsigned ? 0n : INT64_MIN;
+  const max = unsigned ? UINT64_MAX : INT64_MAX;
   return checked((value, issues) => {
+    // The usual forms, already canonical, without parsing: up to 18 digits always fit 64 bits.
+    if (
+      typeof value === 'string' &&
+      SHORT_DECIMAL.test(value) &&
+      value !== '-0' &&
+      !(unsigned && value[0] === '-')
+    ) {
+      return value;
+    }
+    if (typeof value === 'bigint' && value >= min && value <= max) return value.toString();
+    if (typeof value === 'number' && Number.isSafeInteger(value) && (!unsigned || value >= 0))
+      return String(value);
     const problem = int64Problem(value, unsigned);
     if (problem === undefined) return toInt64String(value as Int64Input);
     issues.push(customIssue(problem, value));
@@ -233,10 +257,6 @@ export interface MapRules {
  */
 export function safeMap<In, Out>(rules: MapRules): z.ZodType<Record<string, Out>, Record<string, In>> {
   const { value: rule, what } = rules;
-  const check: Check =
-    typeof rule === 'function'
-      ? checkWith(rule)
-      : (value, issues, ctx) => runSchema(rule, value, issues, ctx);
   return checked((input, issues, ctx) => {
     if (!isPlainObject(input)) {
       issues.push(objectTypeIssue(input, `an object of ${what}s`));
@@ -256,6 +276,7 @@ export function safeMap<In, Out>(rules: MapRules): z.ZodType<Record<string, Out>
       ok = false;
     }
     const out: Record<string, Out> = {};
+    let reject: Reject | undefined;
     for (const key of keys) {
       const name = rules.canonicalKey ? rules.canonicalKey(key) : key;
       let problem: string | undefined;
@@ -271,7 +292,12 @@ export function safeMap<In, Out>(rules: MapRules): z.ZodType<Record<string, Out>
         continue;
       }
       const start = issues.length;
-      const value = check(input[key], issues, ctx);
+      const entry = input[key];
+      let value: unknown;
+      if (typeof rule === 'function') {
+        reject ??= rejecter(issues, input);
+        value = rule(entry, reject);
+      } else value = runSchema(rule, entry, issues, ctx);
       if (value === INVALID) {
         for (let i = start; i < issues.length; i++) {
           const issue = issues[i] as RawIssue;
@@ -299,20 +325,32 @@ export function safeMap<In, Out>(rules: MapRules): z.ZodType<Record<string, Out>
  */
 export type AttributeValue = string | number | boolean | null;
 
-/** Check a scalar value: strings up to `maxString` characters, finite numbers, booleans and null. */
-export function checkScalar(value: unknown, reject: Reject, maxString?: number, what = 'attribute'): unknown {
+/**
+ * Check a scalar value: strings up to `maxString` characters, finite numbers, booleans and null.
+ * `index` places the issue at that entry of a list.
+ */
+export function checkScalar(
+  value: unknown,
+  reject: Reject,
+  maxString?: number,
+  what = 'attribute',
+  index?: number,
+): unknown {
   if (value === null || typeof value === 'boolean') return value;
   if (typeof value === 'string') {
-    if (maxString !== undefined && value.length > maxString) {
-      return reject(`${what} values must be at most ${maxString} characters (mParticle's limit)`);
-    }
-    return value;
+    if (maxString === undefined || value.length <= maxString) return value;
+    return reject(`${what} values must be at most ${maxString} characters (mParticle's limit)`, at(index));
   }
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) return reject(`expected a finite number, received ${String(value)}`);
-    return isExactNumber(value) ? value : reject(INEXACT);
+    if (isExactNumber(value)) return value;
+    const message = Number.isFinite(value) ? INEXACT : `expected a finite number, received ${String(value)}`;
+    return reject(message, at(index));
   }
-  return reject(`expected a string, number, boolean or null, received ${describe(value)}`);
+  return reject(`expected a string, number, boolean or null, received ${describe(value)}`, at(index));
+}
+
+function at(index: number | undefined): PropertyKey[] | undefined {
+  return index === undefined ? undefined : [index];
 }
 
 /** A short name for the type of a value, for messages. */
@@ -403,6 +441,7 @@ export function strictObject<S extends z.core.$ZodShape>(
   const fields = new Map<string, Field>();
   const absentKeys: string[] = [];
   const absentRules: Absent[] = [];
+  let defaults: Record<string, undefined> | undefined;
   for (const [key, schema] of Object.entries(shape) as [string, z.ZodType][]) {
     fields.set(key, unwrapField(schema));
     const absent = absentBehaviour(schema);
@@ -410,21 +449,28 @@ export function strictObject<S extends z.core.$ZodShape>(
       absentKeys.push(key);
       absentRules.push(absent);
     }
+    if (absent.kind === 'default') {
+      defaults ??= {};
+      defaults[key] = undefined;
+    }
   }
   return checked((input, issues, ctx) => {
     if (!isObjectLike(input)) {
       issues.push(objectTypeIssue(input));
       return INVALID;
     }
-    // A spread copy is far cheaper than building the object key by key; values a check changed (a copy,
-    // a converted ID or timestamp) are then written over the copied ones.
-    const out: Record<string, unknown> = { ...input };
+    // A copy, then values a check changed (a copy, a converted ID or timestamp) written over the copied
+    // ones. In V8 a spread copy is the cheapest, but adding a property to it later is slow, so when a
+    // default may have to be filled in, the copy starts from an object that has the key.
+    const out: Record<string, unknown> = defaults
+      ? assignOwn(Object.assign({}, defaults), input)
+      : { ...input };
     let ok = true;
-    let unknown: string[] | undefined;
+    const unknown: string[] = [];
     for (const key in out) {
       const field = fields.get(key);
       if (field === undefined) {
-        (unknown ??= []).push(key);
+        unknown.push(key);
         continue;
       }
       const value = out[key];
@@ -443,7 +489,7 @@ export function strictObject<S extends z.core.$ZodShape>(
         ok = false;
       }
     }
-    if (unknown) {
+    if (unknown.length > 0) {
       issues.push({
         code: 'unrecognized_keys',
         keys: unknown,
@@ -483,7 +529,7 @@ export function eventUnion<M extends Record<string, z.ZodType>>(
       return INVALID;
     }
     let ok = true;
-    for (const key of Object.keys(input)) {
+    for (const key in input) {
       if (key !== 'event_type' && key !== 'data') {
         issues.push({ code: 'unrecognized_keys', keys: [key], input, message: `Unrecognized key: ${key}` });
         ok = false;
@@ -568,8 +614,8 @@ export function issueAt(segments: (string | number)[], code: string, message: st
 }
 
 /**
- * zod's issues as {@link ValidationIssue}s: one per unknown key (its path ends at that key), unions
- * described by the issues of their closest branch, paths formatted for people.
+ * zod's issues as {@link ValidationIssue}s: one per unknown key (its path ends at that key), paths
+ * formatted for people.
  */
 export function toValidationIssues(
   issues: readonly z.core.$ZodIssue[],
@@ -582,10 +628,6 @@ export function toValidationIssues(
       for (const key of issue.keys) {
         out.push(issueAt([...segments, key], issue.code, `unknown key "${key}"`));
       }
-    } else if (issue.code === 'invalid_union' && issue.errors.length > 0) {
-      // The branch with the fewest issues is the one the input was most likely meant to be.
-      const best = issue.errors.reduce((a, b) => (b.length < a.length ? b : a));
-      out.push(...toValidationIssues(best, segments));
     } else {
       out.push(issueAt(segments, issue.code, issue.message));
     }

@@ -109,7 +109,22 @@ export interface RateLimitSignals {
   exceeded?: string;
 }
 
-/** Why the pace changed. */
+/**
+ * Why the pace changed: `'usage-high'` (reported usage at or above the threshold), `'usage-low'` (a
+ * recovery step: usage below it, or a 2xx that reported none), `'acceleration'` (an `acceleration` 429)
+ * or `'rate-limited'` (any other 429).
+ *
+ * @example
+ * ```ts
+ * import { EventsClient, type PaceReason } from 'mparticle-events';
+ *
+ * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret' });
+ * const slowdowns: PaceReason[] = ['usage-high', 'acceleration', 'rate-limited'];
+ * client.on('pace', (e) => {
+ *   if (slowdowns.includes(e.reason)) console.warn(`slowing to ${e.rate.toFixed(0)}/s (${e.reason})`);
+ * });
+ * ```
+ */
 export type PaceReason = 'usage-high' | 'usage-low' | 'acceleration' | 'rate-limited';
 
 /**
@@ -249,7 +264,8 @@ export function readRateLimitHeaders(
  * Feed it every response with {@link AdaptivePacer.observe}; it answers with a {@link PaceEvent} (also
  * emitted as `'pace'`) when the pace changed enough to apply:
  * - usage at or above `threshold` → pace × `decreaseFactor`, at most once per `intervalMs`;
- * - usage below `threshold` → pace + `increaseStep` per second, up to the configured rate;
+ * - usage below `threshold`, or a 2xx that reports none → pace + `increaseStep` per second, up to the
+ *   configured rate;
  * - a speed-limit 429 (`org`, `app`…) → the same multiplicative decrease;
  * - an `acceleration` 429 → the pace is held at the rate that actually got through in the last interval
  *   (times `fleetSize`), but never cut by more than `decreaseFactor`, and does not increase for `holdMs`:
@@ -339,8 +355,13 @@ export class AdaptivePacer {
       if (exceeded === 'acceleration') return this.#hold(now, exceeded);
       return this.#cut(now, 'rate-limited', { exceeded });
     }
-    if (percentageUsed === undefined) return undefined;
-    if (percentageUsed >= this.#settings.threshold) return this.#cut(now, 'usage-high', { percentageUsed });
+    const accepted = status >= 200 && status < 300;
+    // mParticle sends the usage on every 2xx; a 2xx without it (a proxy that strips headers) still counts
+    // as a success, or a pace cut by a 429 would never recover.
+    if (percentageUsed === undefined && !accepted) return undefined;
+    if (percentageUsed !== undefined && percentageUsed >= this.#settings.threshold) {
+      return this.#cut(now, 'usage-high', { percentageUsed });
+    }
     if (now < this.#holdUntil || this.#rate >= this.#configured) return undefined;
     // Additive increase per second of elapsed time, so the recovery speed does not depend on how many
     // requests happen to be in flight; one observation never adds more than one interval's worth.

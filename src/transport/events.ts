@@ -3,6 +3,8 @@
  *
  * @module
  */
+import type { PaceEvent } from '../ratelimit/pacing.js';
+import type { RateLimitFallbackEvent, RateLimitRestoredEvent } from '../ratelimit/shared.js';
 import type { DeliveryFailure } from './report.js';
 
 /**
@@ -161,6 +163,7 @@ export interface ClientErrorEvent {
  * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret' });
  * client.on('retry', (e) => console.warn(`retrying in ${e.delayMs} ms: ${e.error.message}`));
  * client.on('deadLetter', (failure) => console.error(failure.sourceRequestId, failure.error.message));
+ * client.on('pace', (e) => console.info(`pace ${e.rate.toFixed(0)}/s (${e.reason})`));
  * ```
  */
 export interface EventsClientEvents {
@@ -178,6 +181,12 @@ export interface EventsClientEvents {
   deadLetter: DeliveryFailure;
   /** A listener, the logger or `onDeadLetter` threw. */
   error: ClientErrorEvent;
+  /** Adaptive pacing changed the pace (`rateLimit.adaptive`); with `rateLimit.redis`, the fleet's pace. */
+  pace: PaceEvent;
+  /** `rateLimit.redis`: Redis is unreachable, so this process paces itself at its local limit. */
+  rateLimitFallback: RateLimitFallbackEvent;
+  /** `rateLimit.redis`: Redis answers again, and the shared budget is back in force. */
+  rateLimitRestored: RateLimitRestoredEvent;
 }
 
 /**

@@ -6,6 +6,8 @@
  */
 import { ConfigurationError } from '../errors.js';
 import { DEFAULT_BATCHES_PER_SECOND } from '../limits.js';
+import { type AdaptivePacingOptions, resolvePacing } from '../ratelimit/pacing.js';
+import type { RedisRateLimitOptions } from '../ratelimit/shared.js';
 import type { DeliveryFailure } from './report.js';
 import type { RetryPolicy } from './retry.js';
 
@@ -129,7 +131,8 @@ export interface RetryOptions {
 
 /**
  * Client-side rate limiting: batches per second (mParticle counts batches, not requests; events-api.md
- * §2.2) and concurrent requests.
+ * §2.2), concurrent requests, a budget shared over Redis by every process of a fleet, and adaptive pacing
+ * from mParticle's rate-limit headers.
  *
  * @example
  * ```ts
@@ -137,20 +140,47 @@ export interface RetryOptions {
  *
  * // This service gets half of the org's default 270 batches per second.
  * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret', rateLimit: { batchesPerSecond: 135 } });
+ *
+ * // Every replica of this service shares one budget of 270 batches per second.
+ * const shared = new EventsClient({
+ *   apiKey: 'key',
+ *   apiSecret: 'secret',
+ *   rateLimit: { batchesPerSecond: 270, redis: { client: 'redis://redis:6379', expectedProcesses: 8 } },
+ * });
  * ```
  */
 export interface RateLimitOptions {
   /**
-   * Batches per second this client sends at most, paced smoothly. Requests then carry at most a twentieth
-   * of this (1 to 100 batches), so every one-second window stays within about 105% of the rate.
+   * Batches per second this client sends at most, paced smoothly; with `redis`, the budget of every process
+   * sharing it. Requests then carry at most a twentieth of one process's share (1 to 100 batches), so every
+   * one-second window stays within about 105% of the rate.
    * @default 270 (DEFAULT_BATCHES_PER_SECOND)
    */
   batchesPerSecond?: number;
   /**
-   * Requests in flight at once.
+   * Requests in flight at once (in this process, also with `redis`).
    * @default 10
    */
   maxConcurrentRequests?: number;
+  /**
+   * Share `batchesPerSecond` with every client, in any process, that uses the same Redis server, pod and API
+   * key: one budget for the fleet instead of a fixed share each. Needs the optional peer dependency
+   * `ioredis`. If Redis becomes unreachable the client goes on alone at `batchesPerSecond /
+   * redis.expectedProcesses` and emits `'rateLimitFallback'`, then `'rateLimitRestored'` once Redis is back;
+   * no batch is lost or sent twice across either switch. `close()` closes the client's Redis connections.
+   * @default undefined (this client paces alone)
+   */
+  redis?: RedisRateLimitOptions;
+  /**
+   * Adaptive pacing from mParticle's rate-limit headers (events-api.md §1.5): when a response reports usage
+   * at or above `threshold` percent of the org's limit (or on a 429), the pace is cut (× `decreaseFactor`,
+   * at most once a second); while usage is below it, the pace recovers by `increaseStep` per second up to
+   * `batchesPerSecond`. An `acceleration` 429 holds the pace at what gets through, and its retry waits one
+   * pacing interval instead of an exponential backoff. With `redis`, a new pace applies to the whole fleet.
+   * Each change is a `'pace'` event. `false` turns it off; an object tunes it.
+   * @default true (threshold 80, decreaseFactor 0.7, increaseStep 5% of batchesPerSecond per second)
+   */
+  adaptive?: boolean | AdaptivePacingOptions;
 }
 
 /**
@@ -251,8 +281,9 @@ export interface EventsClientOptions {
    */
   retry?: RetryOptions | false;
   /**
-   * Rate limiting, or `false` to turn pacing off (requests are then capped at the default concurrency).
-   * @default { batchesPerSecond: 270, maxConcurrentRequests: 10 }
+   * Rate limiting, or `false` to turn pacing off (requests are then capped at the default concurrency, and
+   * there is no adaptive pacing).
+   * @default { batchesPerSecond: 270, maxConcurrentRequests: 10, adaptive: true }
    */
   rateLimit?: RateLimitOptions | false;
   /**
@@ -289,6 +320,10 @@ export interface ResolvedOptions {
   readonly retry: RetryPolicy;
   readonly batchesPerSecond: number;
   readonly maxConcurrentRequests: number;
+  /** The shared budget's settings; checked by the shared limiter itself when the client creates it. */
+  readonly redis: RedisRateLimitOptions | undefined;
+  /** Adaptive pacing's tuning (checked), or `false` when off (also whenever pacing is off). */
+  readonly adaptive: AdaptivePacingOptions | false;
   readonly queue: Required<QueueOptions>;
   readonly onDeadLetter: ((failure: DeliveryFailure) => void | Promise<void>) | undefined;
   readonly fetch: FetchLike | undefined;
@@ -306,7 +341,7 @@ export const CLIENT_DEFAULTS = {
     maxRetryAfterMs: 60_000,
     maxRetryTimeMs: 120_000,
   },
-  rateLimit: { batchesPerSecond: DEFAULT_BATCHES_PER_SECOND, maxConcurrentRequests: 10 },
+  rateLimit: { batchesPerSecond: DEFAULT_BATCHES_PER_SECOND, maxConcurrentRequests: 10, adaptive: true },
   queue: { maxBatches: 10_000, maxBytes: 25_000_000, flushIntervalMs: 1_000, onFull: 'drop-newest' as const },
 } as const;
 
@@ -352,6 +387,8 @@ export function resolveOptions(options: EventsClientOptions): ResolvedOptions {
 
   let batchesPerSecond: number;
   let maxConcurrentRequests: number;
+  let redis: RedisRateLimitOptions | undefined;
+  let adaptive: AdaptivePacingOptions | false = false;
   if (options.rateLimit === false) {
     batchesPerSecond = Number.POSITIVE_INFINITY;
     maxConcurrentRequests = CLIENT_DEFAULTS.rateLimit.maxConcurrentRequests;
@@ -368,6 +405,16 @@ export function resolveOptions(options: EventsClientOptions): ResolvedOptions {
       'rateLimit.maxConcurrentRequests',
       1,
     );
+    redis = objectOrUndefined(r.redis, 'rateLimit.redis');
+    const a = r.adaptive === undefined ? CLIENT_DEFAULTS.rateLimit.adaptive : r.adaptive;
+    if (typeof a !== 'boolean' && (a === null || typeof a !== 'object')) {
+      throw new ConfigurationError('rateLimit.adaptive', 'expected true, false or an object of settings');
+    }
+    if (a !== false) {
+      adaptive = a === true ? {} : a;
+      // Checked here so a bad setting fails at construction, naming it (rateLimit.adaptive.<name>).
+      resolvePacing(batchesPerSecond, adaptive);
+    }
   }
 
   const q = objectOrUndefined(options.queue, 'queue') ?? {};
@@ -400,6 +447,8 @@ export function resolveOptions(options: EventsClientOptions): ResolvedOptions {
     retry,
     batchesPerSecond,
     maxConcurrentRequests,
+    redis,
+    adaptive,
     queue,
     onDeadLetter: options.onDeadLetter,
     fetch: options.fetch,

@@ -98,6 +98,12 @@ export interface RateLimitSummary {
   exceeded?: string;
   /** How many responses were 429. */
   throttled: number;
+  /**
+   * The pace adaptive pacing had set when the report was made, in batches per second (with
+   * `rateLimit.redis`, the fleet's pace as this process last set it). Present whenever adaptive pacing is
+   * on and this summary is.
+   */
+  pace?: number;
 }
 
 /**
@@ -136,7 +142,10 @@ export interface DeliveryReport {
    * backoff), summed over requests: it can exceed `durationMs` when requests wait side by side.
    */
   readonly waitedMs: number;
-  /** Rate-limit signals seen, present when mParticle sent any (a header or a 429). */
+  /**
+   * Rate-limit signals seen, present when mParticle sent any (a header or a 429), or when adaptive pacing
+   * holds the pace below `rateLimit.batchesPerSecond`.
+   */
   readonly rateLimit?: RateLimitSummary;
   /** Every batch not accepted, with its reason, in the order they ended. */
   readonly failures: readonly DeliveryFailure[];
@@ -186,8 +195,11 @@ export class ReportBuilder {
     if (exceeded !== undefined) this.exceeded = exceeded;
   }
 
-  /** The report, with `durationMs` measured from `startedAt`. */
-  build(startedAt: number, now: number): DeliveryReport {
+  /**
+   * The report, with `durationMs` measured from `startedAt`. `pace` is adaptive pacing's state, when it is
+   * on: the current pace, and whether it is below the configured rate.
+   */
+  build(startedAt: number, now: number, pace?: { rate: number; slowed: boolean }): DeliveryReport {
     const report: {
       -readonly [K in keyof DeliveryReport]: DeliveryReport[K];
     } = {
@@ -200,10 +212,12 @@ export class ReportBuilder {
       waitedMs: Math.round(this.waitedMs),
       failures: [...this.failures],
     };
-    if (this.throttled > 0 || this.percentageUsed !== undefined || this.exceeded !== undefined) {
+    const signalled = this.throttled > 0 || this.percentageUsed !== undefined || this.exceeded !== undefined;
+    if (signalled || pace?.slowed) {
       const rateLimit: RateLimitSummary = { throttled: this.throttled };
       if (this.percentageUsed !== undefined) rateLimit.percentageUsed = this.percentageUsed;
       if (this.exceeded !== undefined) rateLimit.exceeded = this.exceeded;
+      if (pace) rateLimit.pace = pace.rate;
       report.rateLimit = rateLimit;
     }
     return report;

@@ -6,7 +6,7 @@
  * support.ts lists the same deviations; the last test checks the two lists match.
  */
 import { describe, expect, it } from 'vitest';
-import { BatchBuilder, type Batch, type EventInput, parseBatch, serializeBatch } from '../../src/index.js';
+import { type Batch, BatchBuilder, type EventInput, parseBatch, serializeBatch } from '../../src/index.js';
 import { DEVIATIONS, schemaErrors, validateDocumented } from './support.js';
 
 function oneEvent(event: EventInput): Batch {

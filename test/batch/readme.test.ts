@@ -2,7 +2,7 @@
  * Acceptance 6: the README's "Building a batch" example is real. It is extracted, type-checked against
  * the sources and run, and the batch it builds is checked against the official schema.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import ts from 'typescript';
@@ -51,8 +51,10 @@ function typeErrors(files: string[]): string[][] {
 }
 
 describe('README: Building a batch', () => {
+  const written: string[] = [];
   afterEach(() => {
     vi.restoreAllMocks();
+    for (const file of written.splice(0)) rmSync(file, { force: true });
   });
 
   it('compiles and runs, building a valid batch', async () => {
@@ -60,6 +62,7 @@ describe('README: Building a batch', () => {
     const file = writeModule(code, 'building-a-batch');
     // The same example with a legacy identity key, to show the type check can fail.
     const broken = writeModule(code.replace('customer_id', 'customerid'), 'building-a-batch-broken');
+    written.push(file, broken);
     const [errors, brokenErrors] = typeErrors([file, broken]);
     expect(errors).toEqual([]);
     expect(brokenErrors?.join('\n')).toContain("'customerid' does not exist");

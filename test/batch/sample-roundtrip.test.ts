@@ -109,6 +109,28 @@ describe('64-bit IDs', () => {
     }
   });
 
+  it('canonicalizes IDs: "-0", padded and 19-digit strings; unsigned IDs refuse negatives', () => {
+    const batch = new BatchBuilder()
+      .mpid(' 42 ')
+      .customEvent({ event_name: 'a', session_id: '-0', event_id: '9223372036854775807' })
+      .event({
+        event_type: 'crash_report',
+        data: { severity: 's', message: 'm', ios_image_size: '18446744073709551615' },
+      })
+      .build();
+    expect(batch.mpid).toBe('42');
+    expect(batch.events?.[0]?.data).toMatchObject({ session_id: '0', event_id: '9223372036854775807' });
+    const bad = () =>
+      new BatchBuilder()
+        .mpid('9223372036854775808')
+        .customEvent({ event_name: 'a', session_id: '007' })
+        .event({ event_type: 'crash_report', data: { severity: 's', message: 'm', ios_image_size: '-1' } })
+        .build();
+    expect(bad).toThrow(/mpid: out of 64-bit integer range/);
+    expect(bad).toThrow(/session_id: expected a decimal integer string/);
+    expect(bad).toThrow(/ios_image_size: out of unsigned 64-bit integer range/);
+  });
+
   it('the writer knows paths, not names: an attribute called "mpid" stays a string', () => {
     const batch = new BatchBuilder()
       .mpid(7n)

@@ -13,6 +13,7 @@ const REFERENCE = '/work/shared/reference/mparticle';
 export const SCHEMA_PATH = `${REFERENCE}/mparticle.inbound.eventsapi.schema.current.json`;
 export const SAMPLE_PATH = `${REFERENCE}/mparticle.inbound.eventsapi.sample.json`;
 
+// biome-ignore lint/suspicious/noExplicitAny: the tests edit JSON Schema documents by path.
 type Json = Record<string, any>;
 
 export function loadSchema(): Json {

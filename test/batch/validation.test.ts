@@ -294,6 +294,29 @@ describe('rejected with a clear message', () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it('__proto__ in event data or consent given to the builder is rejected, not silently dropped', () => {
+    const data = JSON.parse(
+      '{"event_name": "x", "__proto__": {"event_name": "inherited", "polluted": true}}',
+    );
+    const purpose = JSON.parse('{"consented": true, "__proto__": {"polluted": true}}');
+    const error = validationError(() =>
+      user()
+        .customEvent(data)
+        .event({
+          event_type: 'custom_event',
+          data: JSON.parse('{"event_name": "y", "custom_event_type": "other", "__proto__": 1}'),
+        })
+        .consent((c) => c.gdpr('ads', purpose))
+        .build(),
+    );
+    expect(paths(error)).toEqual([
+      'consent_state.gdpr.ads.__proto__',
+      'events[0].data.__proto__',
+      'events[1].data.__proto__',
+    ]);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('a batch that identifies no one', () => {
     const error = validationError(() => new BatchBuilder().customEvent({ event_name: 'x' }).build());
     expect(error.issues).toEqual([

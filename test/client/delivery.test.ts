@@ -16,6 +16,7 @@ import {
   ValidationError,
 } from '../../src/errors.js';
 import { HISTORICAL_MIN_AGE_MS, MAX_BATCHES_PER_REQUEST, MAX_REQUEST_BYTES } from '../../src/limits.js';
+import type { PaceEvent } from '../../src/ratelimit/pacing.js';
 import type { FakeEventsApi } from '../../src/testing/index.js';
 import { startFakeEventsApi } from '../../src/testing/index.js';
 import type { DeliveryFailure } from '../../src/transport/report.js';
@@ -254,8 +255,20 @@ describe('retries and permanent failures (acceptance 2)', () => {
       clients.push(c);
       const limited: unknown[] = [];
       c.on('rateLimited', (e) => limited.push(e));
+      const paces: PaceEvent[] = [];
+      c.on('pace', (e) => paces.push(e));
       const report = await c.send(makeBatch(1));
-      expect(report.rateLimit).toEqual({ percentageUsed: 42, exceeded: 'org', throttled: 1 });
+      // Adaptive pacing (on by default) cut the pace on the 429 (× 0.7 of 270), recovered a little on the
+      // 202 (usage 42%, below 80%), and the report says so.
+      expect(report.rateLimit).toEqual({
+        percentageUsed: 42,
+        exceeded: 'org',
+        throttled: 1,
+        pace: expect.any(Number),
+      });
+      expect(report.rateLimit?.pace).toBeGreaterThanOrEqual(189 - 1e-9);
+      expect(report.rateLimit?.pace).toBeLessThan(200);
+      expect(paces).toMatchObject([{ reason: 'rate-limited', exceeded: 'org', previousRate: 270 }]);
       expect(limited).toEqual([{ url: `${busy.url}/events`, exceeded: 'org', pauseMs: 0 }]);
     } finally {
       await busy.close();

@@ -47,10 +47,15 @@ it('sends a batch from inside an edge runtime VM', async () => {
     globalName: 'MParticleEvents',
     target: 'es2022',
     write: false,
+    metafile: true,
     logLevel: 'silent',
   });
   const code = result.outputFiles[0]?.text as string;
   expect(code).not.toMatch(/["']node:/);
+  // ioredis (the optional peer dependency of rateLimit.redis) is loaded on demand only, never bundled.
+  const inputs = Object.keys(result.metafile.inputs);
+  expect(inputs.some((path) => path.includes('node_modules/bottleneck/'))).toBe(true);
+  expect(inputs.filter((path) => path.includes('node_modules/ioredis/'))).toEqual([]);
 
   // The first attempt fails, so the retry path (timers, backoff) runs inside the VM too.
   server.fault({ status: 503, times: 1 });

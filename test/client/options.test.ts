@@ -26,6 +26,18 @@ describe('resolveOptions', () => {
     expect(resolved.batchesPerSecond).toBe(270);
     expect(resolved.maxConcurrentRequests).toBe(10);
     expect(resolved.queue).toEqual(CLIENT_DEFAULTS.queue);
+    // Adaptive pacing is on by default, with its own defaults; no Redis unless asked.
+    expect(resolved.adaptive).toEqual({});
+    expect(resolved.redis).toBeUndefined();
+  });
+
+  it('resolves adaptive pacing: on, tuned or off, and off whenever rate limiting is', () => {
+    expect(resolveOptions({ ...base, rateLimit: { adaptive: true } }).adaptive).toEqual({});
+    expect(resolveOptions({ ...base, rateLimit: { adaptive: false } }).adaptive).toBe(false);
+    expect(resolveOptions({ ...base, rateLimit: { adaptive: { threshold: 90 } } }).adaptive).toEqual({
+      threshold: 90,
+    });
+    expect(resolveOptions({ ...base, rateLimit: false }).adaptive).toBe(false);
   });
 
   it('maps each pod to its host (events-api.md §1.1)', () => {
@@ -75,6 +87,15 @@ describe('resolveOptions', () => {
     [{ ...base, retry: 'yes' }, 'retry'],
     [{ ...base, rateLimit: { batchesPerSecond: 0 } }, 'rateLimit.batchesPerSecond'],
     [{ ...base, rateLimit: { maxConcurrentRequests: 0 } }, 'rateLimit.maxConcurrentRequests'],
+    [{ ...base, rateLimit: { adaptive: 'yes' } }, 'rateLimit.adaptive'],
+    [{ ...base, rateLimit: { adaptive: null } }, 'rateLimit.adaptive'],
+    [{ ...base, rateLimit: { adaptive: { threshold: 0 } } }, 'rateLimit.adaptive.threshold'],
+    [{ ...base, rateLimit: { adaptive: { decreaseFactor: 1.5 } } }, 'rateLimit.adaptive.decreaseFactor'],
+    [
+      { ...base, rateLimit: { batchesPerSecond: 50, adaptive: { minRate: 60 } } },
+      'rateLimit.adaptive.minRate',
+    ],
+    [{ ...base, rateLimit: { redis: 'redis://127.0.0.1:6379' } }, 'rateLimit.redis'],
     [{ ...base, queue: { maxBatches: 0 } }, 'queue.maxBatches'],
     [{ ...base, queue: { onFull: 'explode' } }, 'queue.onFull'],
     [{ ...base, queue: { flushIntervalMs: -1 } }, 'queue.flushIntervalMs'],

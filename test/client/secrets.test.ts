@@ -46,6 +46,9 @@ function observed(client: EventsClient): EventsClient {
     'dropped',
     'deadLetter',
     'error',
+    'pace',
+    'rateLimitFallback',
+    'rateLimitRestored',
   ] as const) {
     client.on(event, (payload) => capture(payload));
   }
@@ -146,6 +149,7 @@ it('never shows credentials in errors, logs, events, reports or inspected client
   expect(all).toMatch(/ConnectionError/);
   expect(all).toMatch(/ClientClosedError/);
   expect(all).toMatch(/\[mparticle-events\]/);
+  expect(all).toMatch(/rate-limited/); // the 'pace' event of the 429
   expect(all).toMatch(/KEY-…/);
   for (const secret of forbidden) expect(all).not.toContain(secret);
 });

@@ -126,6 +126,18 @@ describe('AdaptivePacer', () => {
     expect(pacer.retryDelayMs({ weight: 10 })).toBeUndefined();
   });
 
+  it('recovers on 2xx responses that carry no usage header, but not on failures', () => {
+    const c = clock();
+    const pacer = new AdaptivePacer({ batchesPerSecond: 200, increaseStep: 20, now: c.now });
+    pacer.observe({ status: 429, batches: 10, exceeded: 'org' });
+    expect(pacer.currentRate).toBe(140);
+    c.advance(1000);
+    pacer.observe({ status: 503, batches: 10 });
+    expect(pacer.currentRate).toBe(140);
+    c.advance(1000);
+    expect(pacer.observe(ok(undefined))).toMatchObject({ reason: 'usage-low', rate: 160 });
+  });
+
   it('holds the rate at what got through on an acceleration 429, then recovers slowly', () => {
     const c = clock();
     const pacer = new AdaptivePacer({ batchesPerSecond: 200, increaseStep: 10, holdMs: 2000, now: c.now });

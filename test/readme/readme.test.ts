@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import type { Redis } from 'ioredis';
 import ts from 'typescript';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { isValidatedBatch } from '../../src/batch/validate.js';
@@ -19,6 +20,7 @@ import { BatchBuilder } from '../../src/index.js';
 import type { FakeEventsApi } from '../../src/testing/index.js';
 import { startFakeEventsApi } from '../../src/testing/index.js';
 import { schemaErrors } from '../batch/support.js';
+import { freePort, RedisServer, redisAvailable } from '../ratelimit/helpers/redis-server.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const TMP = join(ROOT, '.tmp', `readme-${process.pid}`);
@@ -77,7 +79,7 @@ interface Check {
   /** Names the snippet declares that the check needs; appended as `export { … }` to the run copy. */
   exports?: string[];
   /** Prepare the fake server before the snippet runs. */
-  before?: () => void;
+  before?: () => unknown;
   check: (run: Run) => Promise<void> | void;
 }
 
@@ -93,6 +95,8 @@ type Received = {
 const received = (): Received[] => server.batches.map((b) => b.batch as Received);
 const customers = (): string[] => received().map((b) => b.user_identities?.customer_id ?? '?');
 const printed = (calls: unknown[][]): string => calls.map((args) => args.map(String).join(' ')).join('\n');
+/** The README's shared rate limit snippet runs against a real redis-server, or shows its fallback without. */
+let sharedRedis: RedisServer | undefined;
 
 const CHECKS: Record<string, Check> = {
   'quick-start': {
@@ -143,6 +147,37 @@ const CHECKS: Record<string, Check> = {
       await client.close();
       expect(report).toMatchObject({ accepted: 1, retried: 1 });
       expect(printed(warn)).toBe('429 (org): pausing 1000 ms');
+    },
+  },
+  'sharing-one-rate-limit-across-processes': {
+    exports: ['client', 'redis'],
+    before: async () => {
+      sharedRedis = redisAvailable() ? await RedisServer.start() : undefined;
+      process.env.REDIS_URL = sharedRedis?.url ?? `redis://127.0.0.1:${await freePort()}`;
+    },
+    check: async ({ module, warn }) => {
+      const client = module.client as EventsClient;
+      const redis = module.redis as Redis;
+      try {
+        const batch = new BatchBuilder()
+          .userIdentities({ customer_id: 'fleet' })
+          .customEvent({ event_name: 'x' })
+          .build();
+        expect(await client.send(batch)).toMatchObject({ accepted: 1 });
+        expect(customers()).toEqual(['fleet']);
+        if (sharedRedis) {
+          // Drawn from the shared budget in Redis, without falling back.
+          expect((await redis.keys('b_mparticle-events:*')).length).toBeGreaterThan(0);
+          expect(printed(warn)).toBe('');
+        } else {
+          // No Redis here: delivered all the same, at the local limit (270 / 8), and the listener said so.
+          expect(printed(warn)).toMatch(/^Redis unreachable \(.+\); 33\.75\/s locally$/);
+        }
+      } finally {
+        await client.close();
+        redis.disconnect();
+        await sharedRedis?.stop();
+      }
     },
   },
   'serverless-and-edge': {
@@ -311,7 +346,7 @@ describe('README.md', () => {
     it(`snippet "${snippet.name}" (line ${snippet.line}) runs against the fake Events API`, async () => {
       const check = CHECKS[snippet.name];
       if (!check) throw new Error(`no check for README snippet "${snippet.name}": add one to CHECKS`);
-      check.before?.();
+      await check.before?.();
       const spy = (method: 'log' | 'warn' | 'error') =>
         vi.spyOn(console, method).mockImplementation(() => {});
       const spies = { log: spy('log'), warn: spy('warn'), error: spy('error') };

@@ -14,9 +14,9 @@ import {
   type EventType,
   type IdentityType,
   type Int64Input,
+  type ProductActionType,
   parseBatch,
   parseBatchJson,
-  type ProductActionType,
   serializeBatch,
   type UserIdentities,
 } from '../../src/index.js';

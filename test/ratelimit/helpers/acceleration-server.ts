@@ -28,7 +28,11 @@ export async function startAccelerationServer(options: {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const batches = JSON.parse(Buffer.concat(chunks).toString()) as { source_request_id: string }[];
+      // /bulkevents takes an array, /events one batch.
+      const body = JSON.parse(Buffer.concat(chunks).toString()) as
+        | { source_request_id: string }
+        | { source_request_id: string }[];
+      const batches = Array.isArray(body) ? body : [body];
       const now = Date.now();
       state.attempts++;
       const allowed = Math.max(options.base, options.growth * sum(now - 2000, now - 1000));

@@ -3,8 +3,8 @@
  * a fake server received: aggregate rate and the busiest sliding one-second window.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { setPriority, tmpdir } from 'node:os';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -24,9 +24,16 @@ export interface FleetChild {
   exited: Promise<number | string>;
 }
 
-/** Bundle a fixture into its own temp dir; returns the script path and a cleanup. */
+const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+/**
+ * Bundle a fixture into its own temp dir under the repository's .tmp/ (git-ignored), so that what the bundle
+ * leaves to runtime resolution (the client's dynamic import of ioredis) resolves from node_modules; returns
+ * the script path and a cleanup.
+ */
 export async function bundleFixture(fixture: string): Promise<{ script: string; cleanup: () => void }> {
-  const dir = mkdtempSync(join(tmpdir(), 'mparticle-events-ratelimit-'));
+  mkdirSync(join(ROOT, '.tmp'), { recursive: true });
+  const dir = mkdtempSync(join(ROOT, '.tmp', 'ratelimit-'));
   const script = join(dir, 'child.cjs');
   await build({
     entryPoints: [fileURLToPath(new URL(`../fixtures/${fixture}`, import.meta.url))],
@@ -59,7 +66,9 @@ export function startChild(script: string, name: string, env: Record<string, str
   });
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, signal) => {
-      if (stderr.trim()) messages.push({ type: 'stderr', t: Date.now(), text: stderr.slice(0, 2000) });
+      const t = Date.now();
+      if (stderr.trim()) messages.push({ type: 'stderr', t, text: stderr.slice(0, 2000) });
+      messages.push({ type: 'exit', t, code: code ?? signal });
       resolve(code ?? signal ?? -1);
     });
   });
@@ -77,6 +86,23 @@ export function maxInWindow(sortedTimes: number[], windowMs = 1000): number {
     best = Math.max(best, j - i);
   }
   return best;
+}
+
+/** Where the busiest window of {@link maxInWindow} starts (the first, if several tie). */
+export function busiestWindowStart(sortedTimes: number[], windowMs = 1000): number | undefined {
+  let best = 0;
+  let at: number | undefined;
+  let j = 0;
+  for (let i = 0; i < sortedTimes.length; i++) {
+    const start = sortedTimes[i] as number;
+    if (j < i) j = i;
+    while (j < sortedTimes.length && (sortedTimes[j] as number) < start + windowMs) j++;
+    if (j - i > best) {
+      best = j - i;
+      at = start;
+    }
+  }
+  return at;
 }
 
 /** Arrivals per second from the first arrival to the last. */
