@@ -4,11 +4,16 @@
  * and the official sample batch.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
 import { isInteger, parse as parseLossless } from 'lossless-json';
 
-const REFERENCE = '/work/shared/reference/mparticle';
+/**
+ * mParticle's published schemas and sample live in the team's shared folder beside the repository
+ * (`../shared/reference/mparticle` from the repo root), as on every developer's machine and in CI.
+ */
+const REFERENCE = fileURLToPath(new URL('../../../shared/reference/mparticle', import.meta.url));
 
 export const SCHEMA_PATH = `${REFERENCE}/mparticle.inbound.eventsapi.schema.current.json`;
 export const SAMPLE_PATH = `${REFERENCE}/mparticle.inbound.eventsapi.sample.json`;
