@@ -43,7 +43,20 @@ export class MParticleEventsError extends Error {
   }
 }
 
-/** One broken rule found while validating a batch or an option. */
+/**
+ * One broken rule found while validating a batch or an option.
+ *
+ * @example
+ * ```ts
+ * import { parseBatch, ValidationError } from 'mparticle-events';
+ *
+ * try {
+ *   parseBatch({ events: [{ event_type: 'custom_event', data: {} }] });
+ * } catch (error) {
+ *   if (error instanceof ValidationError) for (const issue of error.issues) console.error(issue.path, issue.code);
+ * }
+ * ```
+ */
 export interface ValidationIssue {
   /**
    * Where the problem is, written the way you would reach it in code, relative to the batch:
@@ -119,12 +132,35 @@ export class ConfigurationError extends MParticleEventsError {
   }
 }
 
-/** The body mParticle sends with an error response, when it sends one (events-api.md §1.6). */
+/**
+ * The body mParticle sends with an error response, when it sends one (events-api.md §1.6).
+ *
+ * @example
+ * ```ts
+ * import { ApiError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof ApiError) for (const e of error.errors) console.error(e.code, e.message);
+ * }
+ * ```
+ */
 export interface ApiErrorBody {
   errors?: { code?: string; message?: string }[];
 }
 
-/** What an {@link ApiError} says about the request that failed. Never holds credentials. */
+/**
+ * What an {@link ApiError} says about the request that failed. Never holds credentials.
+ *
+ * @example
+ * ```ts
+ * import { ApiError } from 'mparticle-events';
+ *
+ * const error = ApiError.from({ status: 429, headers: { 'retry-after': '2' }, body: undefined, method: 'POST', url: 'https://s2s.us1.mparticle.com/v2/bulkevents' });
+ * error.retryable; // true
+ * ```
+ */
 export interface ApiErrorInit {
   status: number;
   headers: Record<string, string>;
@@ -207,12 +243,38 @@ export class ApiError extends MParticleEventsError {
   }
 }
 
-/** 400: mParticle found the JSON malformed or a required field missing. Not retried. */
+/**
+ * 400: mParticle found the JSON malformed or a required field missing. Not retried.
+ *
+ * @example
+ * ```ts
+ * import { BadRequestError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof BadRequestError) console.error('mParticle refused the batch:', error.errors);
+ * }
+ * ```
+ */
 export class BadRequestError extends ApiError {
   override name = 'BadRequestError';
 }
 
-/** 401 (no credentials) or 403 (wrong credentials). Not retried: fix the API key and secret. */
+/**
+ * 401 (no credentials) or 403 (wrong credentials). Not retried: fix the API key and secret.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof AuthenticationError) console.error('check MPARTICLE_API_KEY and MPARTICLE_API_SECRET', error.status);
+ * }
+ * ```
+ */
 export class AuthenticationError extends ApiError {
   override name = 'AuthenticationError';
 }
@@ -221,6 +283,17 @@ export class AuthenticationError extends ApiError {
  * 429: over the rate limit. Retried after `Retry-After` when given.
  * `limit` is the `X-mp-rate-limit-exceeded` header: `org`, `account`, `app`, `feed`, `workspace`,
  * `acceleration` (ramp up more slowly) or `system`.
+ *
+ * @example
+ * ```ts
+ * import { RateLimitError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof RateLimitError) console.warn('rate limited:', error.limit, error.headers['retry-after']);
+ * }
+ * ```
  */
 export class RateLimitError extends ApiError {
   override name = 'RateLimitError';
@@ -231,7 +304,20 @@ export class RateLimitError extends ApiError {
   }
 }
 
-/** 5xx: a server-side failure. Retried, except 501 and 505. */
+/**
+ * 5xx: a server-side failure. Retried, except 501 and 505.
+ *
+ * @example
+ * ```ts
+ * import { ServerError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof ServerError) console.warn('mParticle failed:', error.status);
+ * }
+ * ```
+ */
 export class ServerError extends ApiError {
   override name = 'ServerError';
 }
@@ -239,6 +325,17 @@ export class ServerError extends ApiError {
 /**
  * The request never got an HTTP answer: DNS, refused or reset connection, TLS. Retried.
  * The original error is kept as `cause`.
+ *
+ * @example
+ * ```ts
+ * import { ConnectionError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof ConnectionError) console.warn('no connection:', error.cause);
+ * }
+ * ```
  */
 export class ConnectionError extends MParticleEventsError {
   override name = 'ConnectionError';
@@ -254,7 +351,20 @@ export class ConnectionError extends MParticleEventsError {
   }
 }
 
-/** One attempt took longer than `timeoutMs`. Retried. */
+/**
+ * One attempt took longer than `timeoutMs`. Retried.
+ *
+ * @example
+ * ```ts
+ * import { TimeoutError } from 'mparticle-events';
+ *
+ * try {
+ *   await client.send(batch);
+ * } catch (error) {
+ *   if (error instanceof TimeoutError) console.warn(`no answer within ${error.timeoutMs} ms`);
+ * }
+ * ```
+ */
 export class TimeoutError extends MParticleEventsError {
   override name = 'TimeoutError';
   /** The request's HTTP method. */
@@ -272,7 +382,17 @@ export class TimeoutError extends MParticleEventsError {
   }
 }
 
-/** Whether an HTTP status is worth retrying: 408, 429 and 5xx other than 501 and 505. */
+/**
+ * Whether an HTTP status is worth retrying: 408, 429 and 5xx other than 501 and 505.
+ *
+ * @example
+ * ```ts
+ * import { isRetryableStatus } from 'mparticle-events';
+ *
+ * isRetryableStatus(503); // true
+ * isRetryableStatus(400); // false
+ * ```
+ */
 export function isRetryableStatus(status: number): boolean {
   if (status === 408 || status === 429) return true;
   return status >= 500 && status <= 599 && status !== 501 && status !== 505;

@@ -13,7 +13,19 @@ const INT64_MAX = 2n ** 63n - 1n;
 const UINT64_MAX = 2n ** 64n - 1n;
 const DECIMAL = /^-?(0|[1-9][0-9]*)$/;
 
-/** What a user may pass where the API wants a 64-bit integer. */
+/**
+ * What a user may pass where the API wants a 64-bit integer.
+ *
+ * @example
+ * ```ts
+ * import { BatchBuilder } from 'mparticle-events';
+ *
+ * // All three keep the MPID exact:
+ * new BatchBuilder().mpid(-7636538281262557000n);
+ * new BatchBuilder().mpid('-7636538281262557000');
+ * new BatchBuilder().mpid(42);
+ * ```
+ */
 export type Int64Input = bigint | string | number;
 
 /** Why a value is not a valid 64-bit integer, or `undefined` when it is. */

@@ -89,7 +89,18 @@ export interface AdaptivePacerOptions extends AdaptivePacingOptions {
   fleetSize?: () => number;
 }
 
-/** What one response tells the pacer. */
+/**
+ * What one response tells the pacer.
+ *
+ * @example
+ * ```ts
+ * import { AdaptivePacer } from 'mparticle-events';
+ *
+ * const pacer = new AdaptivePacer({ batchesPerSecond: 270 });
+ * pacer.observe({ status: 202, batches: 13, percentageUsed: 92 });
+ * console.log(pacer.currentRate); // below 270 after a cut
+ * ```
+ */
 export interface PacingObservation {
   /** The HTTP status of the response. */
   status: number;
@@ -101,7 +112,17 @@ export interface PacingObservation {
   exceeded?: string | undefined;
 }
 
-/** The rate-limit signals of one response, read by {@link readRateLimitHeaders}. */
+/**
+ * The rate-limit signals of one response, read by {@link readRateLimitHeaders}.
+ *
+ * @example
+ * ```ts
+ * import { readRateLimitHeaders } from 'mparticle-events';
+ *
+ * const signals = readRateLimitHeaders(new Headers({ 'x-mp-rate-limit-percentage-used': '92' }));
+ * console.log(signals.percentageUsed); // 92
+ * ```
+ */
 export interface RateLimitSignals {
   /** `X-mp-rate-limit-percentage-used` as a number (sent on 2xx). */
   percentageUsed?: number;
@@ -153,7 +174,17 @@ export interface PaceEvent {
   exceeded?: string;
 }
 
-/** Events of an {@link AdaptivePacer}. */
+/**
+ * Events of an {@link AdaptivePacer}.
+ *
+ * @example
+ * ```ts
+ * import { AdaptivePacer } from 'mparticle-events';
+ *
+ * const pacer = new AdaptivePacer({ batchesPerSecond: 270 });
+ * pacer.on('pace', (event) => console.log(event.rate, event.reason));
+ * ```
+ */
 export interface AdaptivePacerEvents {
   /** The pace changed by at least 1% of the configured rate, or reached it. */
   pace: PaceEvent;

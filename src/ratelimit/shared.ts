@@ -120,10 +120,34 @@ export interface SharedRateLimiterOptions {
   redis: RedisRateLimitOptions;
 }
 
-/** Where a {@link SharedRateLimiter} takes its slots from. */
+/**
+ * Where a {@link SharedRateLimiter} takes its slots from.
+ *
+ * @example
+ * ```ts
+ * import { SharedRateLimiter } from 'mparticle-events';
+ *
+ * const limiter = new SharedRateLimiter({ apiKey: 'key', redis: { client: 'redis://127.0.0.1:6379' } });
+ * if (limiter.mode === 'local') console.warn('Redis is unreachable: pacing locally');
+ * ```
+ */
 export type SharedRateLimiterMode = 'connecting' | 'shared' | 'local' | 'stopped';
 
-/** The payload of `'rateLimitFallback'`: Redis failed and this process now paces itself. */
+/**
+ * The payload of `'rateLimitFallback'`: Redis failed and this process now paces itself.
+ *
+ * @example
+ * ```ts
+ * import { EventsClient } from 'mparticle-events';
+ *
+ * const client = new EventsClient({
+ *   apiKey: 'key',
+ *   apiSecret: 'secret',
+ *   rateLimit: { batchesPerSecond: 270, redis: { client: 'redis://127.0.0.1:6379' } },
+ * });
+ * client.on('rateLimitFallback', (e) => console.warn(`pacing locally at ${e.localRate}/s: ${e.reason}`));
+ * ```
+ */
 export interface RateLimitFallbackEvent {
   /** What failed, in words. Never holds credentials. */
   reason: string;
@@ -133,7 +157,21 @@ export interface RateLimitFallbackEvent {
   id: string;
 }
 
-/** The payload of `'rateLimitRestored'`: Redis answers again and the shared budget is back in force. */
+/**
+ * The payload of `'rateLimitRestored'`: Redis answers again and the shared budget is back in force.
+ *
+ * @example
+ * ```ts
+ * import { EventsClient } from 'mparticle-events';
+ *
+ * const client = new EventsClient({
+ *   apiKey: 'key',
+ *   apiSecret: 'secret',
+ *   rateLimit: { batchesPerSecond: 270, redis: { client: 'redis://127.0.0.1:6379' } },
+ * });
+ * client.on('rateLimitRestored', (e) => console.info(`shared budget back after ${e.downMs} ms`));
+ * ```
+ */
 export interface RateLimitRestoredEvent {
   /** How long this process paced itself, in milliseconds. */
   downMs: number;
@@ -143,7 +181,18 @@ export interface RateLimitRestoredEvent {
   id: string;
 }
 
-/** Events of a {@link SharedRateLimiter}. */
+/**
+ * Events of a {@link SharedRateLimiter}.
+ *
+ * @example
+ * ```ts
+ * import { SharedRateLimiter } from 'mparticle-events';
+ *
+ * const limiter = new SharedRateLimiter({ apiKey: 'key', redis: { client: 'redis://127.0.0.1:6379' } });
+ * limiter.on('rateLimitFallback', (e) => console.warn(e.reason));
+ * limiter.on('rateLimitRestored', (e) => console.info(e.rate));
+ * ```
+ */
 export interface SharedRateLimiterEvents {
   /** Redis is unreachable: sending goes on under the local limit. */
   rateLimitFallback: RateLimitFallbackEvent;

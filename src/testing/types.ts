@@ -4,7 +4,21 @@
  * @module
  */
 
-/** One pair of credentials the fake accepts, as HTTP Basic user and password (events-api.md §1.4). */
+/**
+ * One pair of credentials the fake accepts, as HTTP Basic user and password (events-api.md §1.4).
+ *
+ * @example
+ * ```ts
+ * import { startFakeEventsApi } from 'mparticle-events/testing';
+ *
+ * const server = await startFakeEventsApi({
+ *   credentials: [
+ *     { apiKey: 'key-a', apiSecret: 'secret-a' },
+ *     { apiKey: 'key-b', apiSecret: 'secret-b' },
+ *   ],
+ * });
+ * ```
+ */
 export interface FakeCredentials {
   /** The API key (Basic auth user name). */
   apiKey: string;
