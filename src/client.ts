@@ -12,7 +12,7 @@
  * @module
  */
 import pRetry, { AbortError } from 'p-retry';
-import { type Batch, isValidatedBatch, parseBatch, serializeBatch } from './batch/index.js';
+import { type Batch, isValidatedBatch, parseBatch, parseBatchJson, serializeBatch } from './batch/index.js';
 import {
   ApiError,
   ClientClosedError,
@@ -102,10 +102,13 @@ export interface CloseOptions {
   timeoutMs?: number;
 }
 
-/** A batch on its way: its JSON, size, id and outcome. */
+/**
+ * A batch on its way: its JSON, size, id and outcome. Only the text is kept, not the batch object: a
+ * queued batch then costs about its JSON size, not its object graph as well (issue 5, memory under a
+ * stalled server). A failure re-creates the object from the text when asked (see failureOutcome).
+ */
 interface Item {
   readonly seq: number;
-  readonly batch: Batch;
   readonly sourceRequestId: string;
   readonly json: string;
   readonly bytes: number;
@@ -499,21 +502,18 @@ export class EventsClient {
       }
     }
     let sourceRequestId = valid.source_request_id;
-    let withId = valid;
     let json = serializeBatch(valid);
     if (sourceRequestId === undefined) {
       // Assigned once, before the first attempt, and kept across retries and splits so mParticle's
       // dedupe makes retries safe (events-api.md §1.7). The caller's (frozen) batch is not changed: the
-      // id is written into the serialized text, and reports carry a copy that has it.
+      // id is written into the serialized text, which is what reports re-create their batch from.
       sourceRequestId = globalThis.crypto.randomUUID();
-      withId = { ...valid, source_request_id: sourceRequestId };
       const field = `"source_request_id":${JSON.stringify(sourceRequestId)}`;
       json = json === '{}' ? `{${field}}` : `{${field},${json.slice(1)}`;
     } else if (sourceRequestId === null) {
       // An explicit null is in the text already: validate a copy with an id instead.
       sourceRequestId = globalThis.crypto.randomUUID();
-      withId = parseBatch({ ...valid, source_request_id: sourceRequestId });
-      json = serializeBatch(withId);
+      json = serializeBatch(parseBatch({ ...valid, source_request_id: sourceRequestId }));
     }
     const bytes = utf8ByteLength(json);
     const problem = oversizeProblem(bytes);
@@ -526,7 +526,6 @@ export class EventsClient {
     });
     const item: Item = {
       seq: ++this.#seq,
-      batch: withId,
       sourceRequestId,
       json,
       bytes,
@@ -554,10 +553,14 @@ export class EventsClient {
       this.#dispatched < maxDispatched &&
       !this.#closeController.signal.aborted
     ) {
-      const waiting = this.#queue.waiting(this.#packLimits.maxBatches);
-      const count = takeRequest(waiting, this.#packLimits);
-      const full = count < this.#queue.length || count >= this.#packLimits.maxBatches;
       const due = (this.#queue.peek() as Item).seq <= this.#drainUpTo;
+      const { maxBatches, maxBytes } = this.#packLimits;
+      const length = this.#queue.length;
+      // Not yet a full request, and not due: the common case on every enqueue(), decided without copying
+      // the waiting batches (a request is full once it holds maxBatches, or the next batch would not fit).
+      if (!due && length < maxBatches && bulkBodyBytes(this.#queue.waitingBytes, length) <= maxBytes) break;
+      const count = takeRequest(this.#queue.waiting(maxBatches), this.#packLimits);
+      const full = count < length || count >= maxBatches;
       if (!full && !due) break;
       const items = this.#queue.take(count);
       this.#dispatched++;
@@ -811,13 +814,7 @@ export class EventsClient {
     const outcome: BatchOutcome =
       result.status === 'accepted'
         ? { status: 'accepted', sourceRequestId: item.sourceRequestId, attempts: item.attempts }
-        : {
-            status: result.status,
-            sourceRequestId: item.sourceRequestId,
-            batch: item.batch,
-            error: result.error,
-            attempts: item.attempts,
-          };
+        : failureOutcome(result.status, item, result.error);
     for (const builder of item.reports) builder.addOutcome(outcome);
     item.resolve(outcome);
     if (outcome.status !== 'accepted') this.#deadLetter(outcome);
@@ -957,6 +954,31 @@ export class EventsClient {
     this.#log('error', `${source} threw`, { error: describe(error) });
     this.#emitter.emit('error', { source, error });
   }
+}
+
+/**
+ * A failed or dropped batch's outcome. Its `batch` is parsed from the text sent on first access (and then
+ * kept): reports and `enqueue()` promises hold every failure until the next `flush()`, and with a stalled
+ * server that is every dropped batch, so holding only the text keeps them at about their JSON size.
+ */
+function failureOutcome(
+  status: 'failed' | 'dropped',
+  item: Item,
+  error: MParticleEventsError,
+): DeliveryFailure {
+  const { json, sourceRequestId, attempts } = item;
+  let batch: Batch | undefined;
+  return {
+    status,
+    sourceRequestId,
+    // The text is what serializeBatch wrote for a validated batch, so it parses back to an equal batch.
+    get batch(): Batch {
+      batch ??= parseBatchJson(json);
+      return batch;
+    },
+    error,
+    attempts,
+  };
 }
 
 function buildersOf(items: readonly Item[]): Set<ReportBuilder> {

@@ -15,6 +15,13 @@ export interface Admission<T> {
   readonly rejected: boolean;
 }
 
+/** The admission of a batch that fitted: one shared object, as it is the outcome of nearly every offer. */
+const ADMITTED: Admission<never> = Object.freeze({
+  admitted: true,
+  dropped: Object.freeze([]) as unknown as never[],
+  rejected: false,
+});
+
 /** A FIFO with O(1) take from the head, and byte/count bounds over everything held. */
 export class DeliveryQueue<T extends Packable> {
   #items: T[] = [];
@@ -111,6 +118,6 @@ export class DeliveryQueue<T extends Packable> {
     this.#waitingBytes += item.bytes;
     this.#heldBatches++;
     this.#heldBytes += item.bytes;
-    return { admitted: true, dropped: [], rejected: false };
+    return ADMITTED as Admission<T>;
   }
 }

@@ -3,7 +3,7 @@
  * Retry-After, the queue and its overflow policies, flush and close (issue 3, acceptance 2, 3, 5, 6).
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Batch } from '../../src/batch/index.js';
+import { type Batch, parseBatch, serializeBatch } from '../../src/batch/index.js';
 import { EventsClient } from '../../src/client.js';
 import {
   AuthenticationError,
@@ -434,6 +434,38 @@ describe('enqueue(), flush() and the queue', () => {
     expect(dead.map((f) => f.sourceRequestId)).toEqual(['n-5', 'n-6', 'n-7']);
     expect(dropped).toEqual(['n-5', 'n-6', 'n-7']);
     expect(server.sourceRequestIds()).toEqual(new Set(['n-0', 'n-1', 'n-2', 'n-3', 'n-4']));
+  });
+
+  it('a failure’s batch is re-created from the text it was (or would have been) sent as', async () => {
+    const dead: DeliveryFailure[] = [];
+    const c = client({
+      queue: { maxBatches: 1, flushIntervalMs: 60_000 },
+      onDeadLetter: (f) => void dead.push(f),
+    });
+    const kept = parseBatch(makeBatch(1, { id: 'kept' }));
+    const noId = parseBatch(makeBatch(2));
+    const first = c.enqueue(kept);
+    const outcome = await c.enqueue(noId);
+    if (outcome.status === 'accepted') throw new Error('expected a dropped batch');
+    expect(outcome.status).toBe('dropped');
+    // The client assigned an id: the failure's batch has it, the caller's does not.
+    expect(outcome.batch.source_request_id).toBe(outcome.sourceRequestId);
+    expect(outcome.sourceRequestId).toMatch(UUID);
+    expect(noId.source_request_id).toBeUndefined();
+    expect({ ...outcome.batch, source_request_id: undefined }).toEqual({
+      ...noId,
+      source_request_id: undefined,
+    });
+    expect(serializeBatch(outcome.batch)).toBe(
+      `{"source_request_id":${JSON.stringify(outcome.sourceRequestId)},${serializeBatch(noId).slice(1)}`,
+    );
+    // Re-created once, then the same object; and the same failure in the report and the dead letter.
+    expect(outcome.batch).toBe(outcome.batch);
+    const report = await c.flush();
+    expect(report.failures).toEqual([outcome]);
+    expect(dead[0]?.batch).toBe(outcome.batch);
+    expect(JSON.parse(JSON.stringify(outcome)).batch.source_request_id).toBe(outcome.sourceRequestId);
+    expect((await first).status).toBe('accepted');
   });
 
   it('drop-oldest: the oldest waiting batches make room', async () => {

@@ -31,6 +31,19 @@ describe('utf8ByteLength', () => {
       expect(utf8ByteLength(text)).toBe(encoder.encode(text).length);
     }
   });
+
+  it('matches TextEncoder for long strings too (measured natively where Buffer exists)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', minLength: 256, maxLength: 2_000 }), (text) => {
+        expect(utf8ByteLength(text)).toBe(encoder.encode(text).length);
+      }),
+      { numRuns: 200 },
+    );
+    for (const unit of ['a', 'é', '😀', '\ud800', '\udc00x', 'a\ud83d']) {
+      const text = unit.repeat(300);
+      expect(utf8ByteLength(text)).toBe(encoder.encode(text).length);
+    }
+  });
 });
 
 describe('oversizeProblem', () => {
