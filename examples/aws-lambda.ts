@@ -2,9 +2,11 @@
  * An AWS Lambda handler that turns an SQS batch of orders into mParticle purchase events.
  *
  * The client is created once per container, outside the handler, so warm invocations reuse its connections
- * and rate limiter. Each invocation enqueues one batch per order, then waits for `client.flush()`, bounded by
- * the time Lambda has left minus a margin: a Lambda is frozen once the handler returns, so work still in
- * flight then would stall until the next invocation, or be lost with the container.
+ * and rate limiter. Each invocation enqueues one batch per order, then waits for
+ * `client.flush({ timeoutMs })`, bounded by the time Lambda has left minus a margin: a Lambda is frozen once
+ * the handler returns, so work still in flight then would stall until the next invocation, or be lost with
+ * the container. Unlike `close()`, a deadline-bounded flush keeps the client open: batches still in flight
+ * at the deadline stay with it (counted in `report.pending`) and go out when the container next runs.
  *
  * Orders not confirmed delivered in time (or refused) are returned as `batchItemFailures`, so SQS delivers
  * those messages again (the event source mapping needs `ReportBatchItemFailures`). Each batch's
@@ -14,14 +16,7 @@
  * Environment: MPARTICLE_API_KEY, MPARTICLE_API_SECRET, MPARTICLE_POD (default us1), and optionally
  * MPARTICLE_BASE_URL (a proxy, or the fake Events API in tests).
  */
-import {
-  BadRequestError,
-  BatchBuilder,
-  type BatchOutcome,
-  type DeliveryReport,
-  EventsClient,
-  type Pod,
-} from 'mparticle-events';
+import { BadRequestError, BatchBuilder, type BatchOutcome, EventsClient, type Pod } from 'mparticle-events';
 
 /** The part of Lambda's context this handler uses. */
 export interface LambdaContext {
@@ -95,8 +90,10 @@ export async function handler(event: SqsEvent, context: LambdaContext): Promise<
     }
   }
 
-  const report = await flushWithin(context.getRemainingTimeInMillis() - FLUSH_MARGIN_MS);
-  if (report === undefined)
+  const report = await client.flush({
+    timeoutMs: Math.max(0, context.getRemainingTimeInMillis() - FLUSH_MARGIN_MS),
+  });
+  if (report.pending > 0)
     console.warn('mParticle flush did not finish in time; unconfirmed orders go back to SQS');
 
   // Each enqueue() promise settles with its batch's outcome; one still unsettled was not confirmed in time.
@@ -111,23 +108,6 @@ export async function handler(event: SqsEvent, context: LambdaContext): Promise<
     }
   }
   return { batchItemFailures: [...failed].map((itemIdentifier) => ({ itemIdentifier })) };
-}
-
-/**
- * `client.flush()`, but give up waiting after `budgetMs`. The client has no deadline-bounded flush; `close()`
- * has a deadline but would end the client, which later invocations of this container still need. Batches
- * still in flight at the deadline stay with the client and go out when the container next runs.
- */
-async function flushWithin(budgetMs: number): Promise<DeliveryReport | undefined> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<undefined>((resolve) => {
-    timer = setTimeout(resolve, Math.max(0, budgetMs), undefined);
-  });
-  try {
-    return await Promise.race([client.flush(), deadline]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 function cents(amount: number): number {

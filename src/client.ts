@@ -103,6 +103,30 @@ export interface CloseOptions {
 }
 
 /**
+ * Options of {@link EventsClient.flush}.
+ *
+ * @example
+ * ```ts
+ * import { EventsClient } from 'mparticle-events';
+ *
+ * const client = new EventsClient({ apiKey: 'key', apiSecret: 'secret' });
+ * // On AWS Lambda: return in time, and keep the client for the next invocation.
+ * const report = await client.flush({ timeoutMs: context.getRemainingTimeInMillis() - 500 });
+ * if (report.pending > 0) console.warn(`${report.pending} batches still on their way`);
+ * ```
+ */
+export interface FlushOptions {
+  /**
+   * Resolve within this many milliseconds, with the report of what settled by then. Batches still queued
+   * or in flight at the deadline are neither failed nor aborted: they are delivered later (their
+   * `enqueue()` promises settle then), counted in `report.pending` and carried into the next report.
+   * The client stays open. Without it, `flush()` waits until every batch has settled.
+   * @default undefined (no deadline)
+   */
+  timeoutMs?: number;
+}
+
+/**
  * A batch on its way: its JSON, size, id and outcome. Only the text is kept, not the batch object: a
  * queued batch then costs about its JSON size, not its object graph as well (issue 5, memory under a
  * stalled server). A failure re-creates the object from the text when asked (see failureOutcome).
@@ -362,6 +386,12 @@ export class EventsClient {
    * report of the batches enqueued since the previous `flush()` call. Waits for any flush already in
    * progress too, and for `onDeadLetter` calls. Never rejects.
    *
+   * With `timeoutMs`, resolves by that deadline at the latest, with what settled by then: the batches
+   * still queued or in flight are counted in `report.pending` and keep going (they are not failed, and
+   * the client stays open), so a serverless handler can return in time and a warm invocation later
+   * delivers the rest. A bad `timeoutMs` throws a `ConfigurationError` (synchronously: the returned
+   * promise itself never rejects).
+   *
    * @example
    * ```ts
    * import { EventsClient } from 'mparticle-events';
@@ -370,25 +400,19 @@ export class EventsClient {
    * for (const batch of batches) client.enqueue(batch);
    * const report = await client.flush();
    * if (report.failed > 0) console.error(report.failures);
+   * const bounded = await client.flush({ timeoutMs: 2_000 }); // at most ~2 s; the rest keeps going
+   * console.log(`${bounded.pending} batches still on their way`);
    * ```
    */
-  async flush(): Promise<DeliveryReport> {
-    const startedAt = Date.now();
-    const builder = this.#epoch;
-    this.#epoch = new ReportBuilder();
-    const marker = this.#lastQueuedSeq;
-    const release = this.#keepAlive.hold();
-    try {
-      this.#drainUpTo = Math.max(this.#drainUpTo, marker);
-      this.#pump();
-      await this.#queuedSettled(marker);
-      await this.#deadLettersSettled();
-      const report = builder.build(startedAt, Date.now(), this.#pace());
-      this.#log('info', 'flush finished', summary(report));
-      return report;
-    } finally {
-      release();
+  flush(options: FlushOptions = {}): Promise<DeliveryReport> {
+    const { timeoutMs } = options;
+    if (
+      timeoutMs !== undefined &&
+      (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs === Number.POSITIVE_INFINITY)
+    ) {
+      throw new ConfigurationError('timeoutMs', 'flush() needs a finite number of milliseconds >= 0');
     }
+    return this.#flush(timeoutMs);
   }
 
   /**
@@ -864,7 +888,53 @@ export class EventsClient {
   }
 
   // ---------------------------------------------------------------------------------------------------
-  // Closing
+  // Flushing and closing
+
+  async #flush(timeoutMs: number | undefined): Promise<DeliveryReport> {
+    const startedAt = Date.now();
+    const builder = this.#epoch;
+    this.#epoch = new ReportBuilder();
+    const marker = this.#lastQueuedSeq;
+    const release = this.#keepAlive.hold();
+    try {
+      this.#drainUpTo = Math.max(this.#drainUpTo, marker);
+      this.#pump();
+      const settled = this.#queuedSettled(marker).then(() => this.#deadLettersSettled());
+      // The deadline's timer is unref'd and cleared as soon as the work settles (raceTimeout).
+      if (timeoutMs !== undefined && !(await raceTimeout(settled, timeoutMs))) {
+        const pending = this.#carryOver(builder);
+        const report = builder.build(startedAt, Date.now(), this.#pace(), pending);
+        this.#log('info', 'flush deadline reached: the rest keeps going', { ...summary(report), pending });
+        return report;
+      }
+      await settled;
+      const report = builder.build(startedAt, Date.now(), this.#pace());
+      this.#log('info', 'flush finished', summary(report));
+      return report;
+    } catch (error) {
+      // Nothing above is expected to throw; flush() must still resolve.
+      this.#reportInternalError('flush', error);
+      return builder.build(startedAt, Date.now(), this.#pace(), this.#carryOver(builder));
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Move the unsettled batches a flush report covers into the current epoch, so the next `flush()` report
+   * counts their outcomes instead of one already returned. Returns how many there were.
+   */
+  #carryOver(builder: ReportBuilder): number {
+    let pending = 0;
+    for (const item of this.#unsettledQueued.values()) {
+      const index = item.reports.indexOf(builder);
+      if (index < 0) continue;
+      pending++;
+      item.reports.splice(index, 1);
+      if (!item.reports.includes(this.#epoch)) item.reports.push(this.#epoch);
+    }
+    return pending;
+  }
 
   async #close(timeoutMs: number): Promise<DeliveryReport> {
     const startedAt = Date.now();

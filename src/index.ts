@@ -110,7 +110,7 @@ export type { GpcOptions, GpcSource } from './consent/gpc.js';
 
 // Delivery (src/client.ts, src/transport)
 export { EventsClient } from './client.js';
-export type { CloseOptions, SendOptions } from './client.js';
+export type { CloseOptions, FlushOptions, SendOptions } from './client.js';
 export { ClientClosedError, DeliveryError, QueueFullError } from './errors.js';
 export { POD_BASE_URLS } from './transport/options.js';
 export type {

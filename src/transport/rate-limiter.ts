@@ -168,6 +168,9 @@ export class PacedRateLimiter implements RateLimiter {
         // A Retry-After that arrived while this request waited holds it too.
         if (this.#now() < this.#pausedUntil) continue;
         const started = this.#now();
+        // Timers run on the event loop's cached clock and can wake a millisecond early by the wall clock:
+        // wait out the rest rather than start before the pace allows.
+        if (started < scheduled) continue;
         const credited = Math.max(scheduled, started - PACE_JITTER_MS);
         this.#nextStart = credited + (weight * 1000) / this.#batchesPerSecond;
         break;

@@ -110,9 +110,10 @@ export interface RateLimitSummary {
  * What one `send()`, `flush()` or `close()` delivered: counts, timings, rate-limit signals and every
  * failure with its batch and reason.
  *
- * `accepted + failed + dropped` is the number of batches the report covers: for `send()`, the batches
- * given; for `flush()`, every batch enqueued since the previous `flush()` call; for `close()`, those
- * enqueued since the last `flush()` call plus every batch still in flight when it was called.
+ * `accepted + failed + dropped + pending` is the number of batches the report covers: for `send()`, the
+ * batches given; for `flush()`, every batch enqueued since the previous `flush()` call, plus those a
+ * deadline-bounded `flush({ timeoutMs })` before it left pending; for `close()`, those enqueued since the
+ * last `flush()` call plus every batch still in flight when it was called.
  *
  * @example
  * ```ts
@@ -131,6 +132,12 @@ export interface DeliveryReport {
   readonly failed: number;
   /** Batches dropped because the queue was full (see `queue.onFull`). */
   readonly dropped: number;
+  /**
+   * Batches not yet settled when the report was made: only `flush({ timeoutMs })` leaves any, when its
+   * deadline came first. They stay queued or in flight, are delivered later (their `enqueue()` promises
+   * settle then), and are counted in the next `flush()` or `close()` report. Always 0 otherwise.
+   */
+  readonly pending: number;
   /** Batches sent more than once (a retry, or a resend after splitting a bulk request). */
   readonly retried: number;
   /** HTTP requests made, retries included. */
@@ -197,15 +204,22 @@ export class ReportBuilder {
 
   /**
    * The report, with `durationMs` measured from `startedAt`. `pace` is adaptive pacing's state, when it is
-   * on: the current pace, and whether it is below the configured rate.
+   * on: the current pace, and whether it is below the configured rate. `pending` is how many of the
+   * batches it covers had not settled yet.
    */
-  build(startedAt: number, now: number, pace?: { rate: number; slowed: boolean }): DeliveryReport {
+  build(
+    startedAt: number,
+    now: number,
+    pace?: { rate: number; slowed: boolean },
+    pending = 0,
+  ): DeliveryReport {
     const report: {
       -readonly [K in keyof DeliveryReport]: DeliveryReport[K];
     } = {
       accepted: this.accepted,
       failed: this.failed,
       dropped: this.dropped,
+      pending,
       retried: this.retried,
       requests: this.requests,
       durationMs: Math.max(0, Math.round(now - startedAt)),

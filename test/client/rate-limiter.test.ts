@@ -78,12 +78,20 @@ describe('PacedRateLimiter', () => {
     });
     let running = 0;
     let peak = 0;
+    // The first jobs hold until three run at once (or a generous second passes), so a slow machine that
+    // starts them late cannot hide the cap; the peak must reach 3 and never pass it.
+    let release!: () => void;
+    const three = new Promise<void>((resolve) => {
+      release = resolve;
+    });
     await Promise.all(
       Array.from({ length: 12 }, () =>
         limiter.schedule(100, async () => {
           running++;
           peak = Math.max(peak, running);
-          await tick(5);
+          if (running === 3) release();
+          await Promise.race([three, tick(1000)]);
+          await tick(1);
           running--;
         }),
       ),
