@@ -23,14 +23,10 @@ import {
   RateLimitError,
   ValidationError,
 } from './errors.js';
+import { Emitter } from './internal/emitter.js';
 import { AdaptivePacer } from './ratelimit/pacing.js';
 import { SharedRateLimiter } from './ratelimit/shared.js';
-import {
-  Emitter,
-  type Endpoint,
-  type EventsClientEvents,
-  type EventsClientListener,
-} from './transport/events.js';
+import type { Endpoint, EventsClientEvents, EventsClientListener } from './transport/events.js';
 import { historicalIssues } from './transport/historical.js';
 import { basicAuthorization, postOnce } from './transport/http.js';
 import {

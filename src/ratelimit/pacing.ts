@@ -12,7 +12,7 @@
  */
 
 import { ConfigurationError } from '../errors.js';
-import { Listeners } from './listeners.js';
+import { Emitter } from '../internal/emitter.js';
 
 /**
  * Tuning of adaptive pacing, the `rateLimit.adaptive` option of the client. Every field is optional.
@@ -318,7 +318,7 @@ export class AdaptivePacer {
   readonly #settings: ResolvedPacing;
   readonly #now: () => number;
   readonly #fleetSize: () => number;
-  readonly #listeners = new Listeners<AdaptivePacerEvents>();
+  readonly #listeners = new Emitter<AdaptivePacerEvents>();
   #rate: number;
   #reported: number;
   #lastCutAt = Number.NEGATIVE_INFINITY;

@@ -16,10 +16,10 @@
 
 import Bottleneck from 'bottleneck';
 import { ConfigurationError } from '../errors.js';
+import { Emitter } from '../internal/emitter.js';
 import { DEFAULT_BATCHES_PER_SECOND } from '../limits.js';
 import { LimiterStoppedError, maxBatchesPerPacedRequest } from '../transport/rate-limiter.js';
 import { unrefTimer } from '../transport/timers.js';
-import { Listeners } from './listeners.js';
 import {
   checkRedisClient,
   describeRedisError,
@@ -257,7 +257,7 @@ const MIN_RESERVED_SLOTS = 16;
  * ```
  */
 export class SharedRateLimiter {
-  readonly #listeners = new Listeners<SharedRateLimiterEvents>();
+  readonly #listeners = new Emitter<SharedRateLimiterEvents>();
   readonly #source: RedisClientLike | string;
   readonly #expectedProcesses: number;
   readonly #timeoutMs: number;

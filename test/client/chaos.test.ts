@@ -8,7 +8,8 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { FakeEventsApi } from '../../src/testing/index.js';
 import { startFakeEventsApi } from '../../src/testing/index.js';
 import type { BatchOutcome } from '../../src/transport/report.js';
-import { fakeClient, makeBatch, seeded } from './support.js';
+import { seeded } from '../support/random.js';
+import { fakeClient, makeBatch } from './support.js';
 
 let server: FakeEventsApi;
 const unhandled: unknown[] = [];

@@ -20,7 +20,8 @@ import type { PaceEvent } from '../../src/ratelimit/pacing.js';
 import type { FakeEventsApi } from '../../src/testing/index.js';
 import { startFakeEventsApi } from '../../src/testing/index.js';
 import type { DeliveryFailure } from '../../src/transport/report.js';
-import { API_KEY, API_SECRET, fakeClient, makeBatch, seeded } from './support.js';
+import { seeded } from '../support/random.js';
+import { API_KEY, API_SECRET, fakeClient, makeBatch } from './support.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

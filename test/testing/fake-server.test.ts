@@ -7,6 +7,7 @@ import {
   type FakeEventsApiOptions,
   startFakeEventsApi,
 } from '../../src/testing/index.js';
+import { seeded } from '../support/random.js';
 
 const KEY = 'test-key';
 const SECRET = 'test-secret';
@@ -91,18 +92,6 @@ async function post(
 
 function errorsOf(answer: Answer): { code: string; message: string }[] {
   return (answer.json as { errors: { code: string; message: string }[] }).errors;
-}
-
-/** mulberry32: a small seeded PRNG, so probability faults are deterministic. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 describe('startFakeEventsApi: addresses and success', () => {
