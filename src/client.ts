@@ -24,6 +24,7 @@ import {
   ValidationError,
 } from './errors.js';
 import { Emitter } from './internal/emitter.js';
+import { MAX_BATCH_BYTES } from './limits.js';
 import { AdaptivePacer } from './ratelimit/pacing.js';
 import { SharedRateLimiter } from './ratelimit/shared.js';
 import type { Endpoint, EventsClientEvents, EventsClientListener } from './transport/events.js';
@@ -38,6 +39,8 @@ import {
 import {
   API_PACK_LIMITS,
   bulkBodyBytes,
+  type Encoded,
+  encodeJson,
   oversizeProblem,
   type PackLimits,
   packRequests,
@@ -130,7 +133,14 @@ export interface FlushOptions {
 interface Item {
   readonly seq: number;
   readonly sourceRequestId: string;
-  readonly json: string;
+  /**
+   * The batch's JSON text as UTF-8 bytes: all the client keeps of a batch it sends (off the JavaScript
+   * heap). `undefined` only for a batch refused before it was encoded (see `json`).
+   */
+  readonly data: Uint8Array<ArrayBuffer> | undefined;
+  /** The text, kept only for a batch the full queue refused: no bytes were made for it. */
+  readonly json: string | undefined;
+  /** Size in UTF-8 bytes (for a refused batch, at least its text's length, which is all the refusal needs). */
   readonly bytes: number;
   readonly queued: boolean;
   readonly reports: ReportBuilder[];
@@ -140,6 +150,7 @@ interface Item {
 }
 
 const DEFAULT_CLOSE_TIMEOUT_MS = 10_000;
+const decoder = new TextDecoder();
 /** How long `close()` waits, after aborting at its deadline, for in-flight work to wind down. */
 const CLOSE_SLACK_MS = 100;
 const INSPECT = Symbol.for('nodejs.util.inspect.custom');
@@ -194,7 +205,9 @@ export class EventsClient {
   readonly #deadLetters = new Set<Promise<void>>();
   #flushWaiters: { marker: number; resolve: () => void }[] = [];
   #idleWaiters: (() => void)[] = [];
-  #epoch = new ReportBuilder();
+  #epoch: ReportBuilder;
+  /** For `#prepare`: whether the queue may take a batch of at least this many bytes. */
+  readonly #admits = (minBytes: number): boolean => !this.#queue.refuses(minBytes);
   #seq = 0;
   #lastQueuedSeq = 0;
   #drainUpTo = 0;
@@ -210,6 +223,7 @@ export class EventsClient {
   constructor(options: EventsClientOptions) {
     const { apiSecret, ...rest } = resolveOptions(options);
     this.#options = rest;
+    this.#epoch = new ReportBuilder(rest.queue.maxReportedFailures);
     this.#authorization = basicAuthorization(rest.apiKey, apiSecret);
     this.#logger = rest.logger;
     this.#emitter = new Emitter<EventsClientEvents>((event, error) => {
@@ -359,6 +373,7 @@ export class EventsClient {
       queued: true,
       reports: [this.#epoch],
       context: 'Invalid batch',
+      admits: this.#admits,
     });
     const admission = this.#queue.offer(item);
     if (admission.rejected) {
@@ -503,7 +518,14 @@ export class EventsClient {
   /** Validate a batch, give it a source_request_id, serialize and measure it. Throws before any send. */
   #prepare(
     batch: Batch,
-    how: { historical: boolean; queued: boolean; reports: ReportBuilder[]; context: string },
+    how: {
+      historical: boolean;
+      queued: boolean;
+      reports: ReportBuilder[];
+      context: string;
+      /** Whether the queue may take a batch of at least this many bytes; no bytes are made if not. */
+      admits?: (minBytes: number) => boolean;
+    },
   ): { item: Item; outcome: Promise<BatchOutcome> } {
     let valid: Batch;
     if (isValidatedBatch(batch)) valid = batch;
@@ -526,7 +548,7 @@ export class EventsClient {
     if (sourceRequestId === undefined) {
       // Assigned once, before the first attempt, and kept across retries and splits so mParticle's
       // dedupe makes retries safe (events-api.md §1.7). The caller's (frozen) batch is not changed: the
-      // id is written into the serialized text, which is what reports re-create their batch from.
+      // id is written into the serialized text, which is what failures re-create their batch from.
       sourceRequestId = globalThis.crypto.randomUUID();
       const field = `"source_request_id":${JSON.stringify(sourceRequestId)}`;
       json = json === '{}' ? `{${field}}` : `{${field},${json.slice(1)}`;
@@ -535,7 +557,15 @@ export class EventsClient {
       sourceRequestId = globalThis.crypto.randomUUID();
       json = serializeBatch(parseBatch({ ...valid, source_request_id: sourceRequestId }));
     }
-    const bytes = utf8ByteLength(json);
+    // Encoding measures the size exactly, and the bytes are what requests are made of. A batch the full
+    // queue will refuse anyway (its text's length is a lower bound of its UTF-8 size) is not encoded: its
+    // failure keeps the text, which the caller's batch holds already, rather than new bytes.
+    let data: Uint8Array<ArrayBuffer> | undefined;
+    let bytes: number;
+    if (how.admits === undefined || how.admits(json.length)) {
+      data = encodeJson(json);
+      bytes = data.length;
+    } else bytes = json.length * 3 > MAX_BATCH_BYTES ? utf8ByteLength(json) : json.length;
     const problem = oversizeProblem(bytes);
     if (problem) {
       throw new ValidationError([{ path: '', segments: [], code: 'too_big', message: problem }], how.context);
@@ -547,7 +577,8 @@ export class EventsClient {
     const item: Item = {
       seq: ++this.#seq,
       sourceRequestId,
-      json,
+      data,
+      json: data === undefined ? json : undefined,
       bytes,
       queued: how.queued,
       reports: how.reports,
@@ -642,7 +673,8 @@ export class EventsClient {
     const endpoint: Endpoint = historical ? 'historical' : bulk ? 'bulkevents' : 'events';
     const path = historical ? '/bulkevents/historical' : bulk ? '/bulkevents' : '/events';
     const url = `${this.#options.baseUrl}${path}`;
-    const body = requestBody(items, bulk);
+    // Only encoded batches are ever queued or sent (`data` is undefined only for a refused one).
+    const body = requestBody(items as readonly Encoded[], bulk);
     const bytes = bulk
       ? bulkBodyBytes(
           items.reduce((sum, item) => sum + item.bytes, 0),
@@ -841,8 +873,9 @@ export class EventsClient {
     if (item.queued) {
       if (release) this.#queue.release(item);
       this.#unsettledQueued.delete(item.seq);
-      const first = this.#firstUnsettledQueued();
       if (this.#flushWaiters.length > 0) {
+        // Only when someone waits: the first key of a Map emptied from the front is not free to find.
+        const first = this.#firstUnsettledQueued();
         const due = this.#flushWaiters.filter((w) => w.marker < first);
         this.#flushWaiters = this.#flushWaiters.filter((w) => w.marker >= first);
         for (const waiter of due) waiter.resolve();
@@ -889,7 +922,7 @@ export class EventsClient {
   async #flush(timeoutMs: number | undefined): Promise<DeliveryReport> {
     const startedAt = Date.now();
     const builder = this.#epoch;
-    this.#epoch = new ReportBuilder();
+    this.#epoch = new ReportBuilder(this.#options.queue.maxReportedFailures);
     const marker = this.#lastQueuedSeq;
     const release = this.#keepAlive.hold();
     try {
@@ -938,7 +971,7 @@ export class EventsClient {
     const release = this.#keepAlive.hold();
     this.#closed = true;
     const builder = this.#epoch;
-    this.#epoch = new ReportBuilder();
+    this.#epoch = new ReportBuilder(this.#options.queue.maxReportedFailures);
     // The close report covers what no flush report will: batches enqueued since the last flush() call,
     // and every batch, enqueued or sent, still undelivered now.
     for (const item of [...this.#unsettledQueued.values(), ...this.#unsettledSent]) {
@@ -1032,14 +1065,15 @@ function failureOutcome(
   item: Item,
   error: MParticleEventsError,
 ): DeliveryFailure {
-  const { json, sourceRequestId, attempts } = item;
+  const { data, json, sourceRequestId, attempts } = item;
   let batch: Batch | undefined;
   return {
     status,
     sourceRequestId,
-    // The text is what serializeBatch wrote for a validated batch, so it parses back to an equal batch.
+    // The bytes (or text) are what serializeBatch wrote for a validated batch, so they parse back to an
+    // equal batch.
     get batch(): Batch {
-      batch ??= parseBatchJson(json);
+      batch ??= parseBatchJson(json ?? decoder.decode(data));
       return batch;
     },
     error,

@@ -57,6 +57,7 @@ export function runSchema(
   const own = (schema as { [CHECK]?: Check })[CHECK];
   let out: unknown;
   if (own) out = own(value, issues, ctx);
+  else if (leafAccepts(schema, value)) return value;
   else {
     // `_zod.run` is zod 4's core run hook (what its own objects call for their fields); package.json pins
     // zod to ~4.6 so a change to it cannot arrive unnoticed, and test/batch covers every schema it runs.
@@ -72,6 +73,129 @@ export function runSchema(
     }
   }
   return INVALID;
+}
+
+// Leaves: zod's scalar schemas (strings with lengths and patterns, enums, literals, numbers, booleans) are
+// compiled once into a plain predicate that says whether zod would accept a value and return it
+// unchanged. A value the predicate accepts skips zod; any other value goes through zod, which gives the
+// result and the issue. Only rules whose meaning is certain are compiled; a schema with anything else
+// (coercion, transforms, formats such as email, conditional checks) always runs through zod. test/internal
+// compares the predicates with zod on generated values.
+
+/** A compiled leaf: true when zod would accept the value and return it unchanged. */
+export type LeafPredicate = (value: unknown) => boolean;
+
+const LEAF: unique symbol = Symbol('mparticle-events.leaf');
+
+interface ZodDefLike {
+  type?: string;
+  coerce?: boolean;
+  format?: string;
+  entries?: Record<string, unknown>;
+  values?: unknown[];
+  innerType?: z.ZodType;
+  checks?: { _zod: { def: CheckDefLike } }[];
+}
+
+interface CheckDefLike {
+  type?: string;
+  check?: string;
+  maximum?: number;
+  minimum?: number;
+  format?: string;
+  pattern?: RegExp;
+  fn?: (value: unknown) => unknown;
+  when?: unknown;
+}
+
+const INT32_MIN = -2147483648;
+const INT32_MAX = 2147483647;
+
+/** The predicate for a leaf schema, or `undefined` when it has a rule this compiler does not know. */
+export function compileLeaf(schema: z.ZodType): LeafPredicate | undefined {
+  const def = (schema as unknown as { _zod: { def: ZodDefLike } })._zod.def;
+  if (def.coerce) return undefined;
+  let base: LeafPredicate;
+  switch (def.type) {
+    case 'default':
+    case 'optional': {
+      // A present value is checked by the inner schema; an absent one never reaches a leaf check.
+      const inner = def.innerType === undefined ? undefined : compileLeaf(def.innerType);
+      return inner && ((v) => v !== undefined && inner(v));
+    }
+    case 'nullable': {
+      const inner = def.innerType === undefined ? undefined : compileLeaf(def.innerType);
+      return inner && ((v) => v === null || inner(v));
+    }
+    case 'string':
+      if (def.format !== undefined) return undefined;
+      base = (v) => typeof v === 'string';
+      break;
+    case 'number':
+      if (def.format === 'int32') {
+        base = (v) => typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX;
+      } else if (def.format !== undefined) return undefined;
+      else base = (v) => typeof v === 'number' && Number.isFinite(v);
+      break;
+    case 'boolean':
+      base = (v) => typeof v === 'boolean';
+      break;
+    case 'enum': {
+      const values = new Set(Object.values(def.entries ?? {}));
+      base = (v) => values.has(v);
+      break;
+    }
+    case 'literal': {
+      const values = new Set(def.values ?? []);
+      base = (v) => values.has(v);
+      break;
+    }
+    default:
+      return undefined;
+  }
+  const rules: LeafPredicate[] = [];
+  for (const check of def.checks ?? []) {
+    const c = check._zod.def;
+    // zod's length checks come with a `when` that skips values without a length: a string always has one.
+    const lengthCheck = (c.check === 'max_length' || c.check === 'min_length') && def.type === 'string';
+    if (c.when !== undefined && !lengthCheck) return undefined;
+    if (c.check === 'max_length' && typeof c.maximum === 'number') {
+      const max = c.maximum;
+      rules.push((v) => (v as string).length <= max);
+    } else if (c.check === 'min_length' && typeof c.minimum === 'number') {
+      const min = c.minimum;
+      rules.push((v) => (v as string).length >= min);
+    } else if (c.check === 'string_format' && c.format === 'regex' && c.pattern instanceof RegExp) {
+      const pattern = c.pattern;
+      rules.push((v) => {
+        pattern.lastIndex = 0;
+        return pattern.test(v as string);
+      });
+    } else if (c.check === 'custom' && c.type === 'custom' && typeof c.fn === 'function') {
+      // `.refine(fn)`: zod passes when fn returns a truthy value (a promise would be an async refine).
+      const fn = c.fn;
+      rules.push((v) => {
+        const result = fn(v);
+        return !!result && !(result instanceof Promise);
+      });
+    } else return undefined;
+  }
+  if (rules.length === 0) return base;
+  if (rules.length === 1) {
+    const [rule] = rules as [LeafPredicate];
+    return (v) => base(v) && rule(v);
+  }
+  return (v) => base(v) && rules.every((rule) => rule(v));
+}
+
+/** Whether zod would accept `value` for `schema` unchanged, by its compiled predicate (false when none). */
+function leafAccepts(schema: z.ZodType, value: unknown): boolean {
+  let predicate = (schema as { [LEAF]?: LeafPredicate | null })[LEAF];
+  if (predicate === undefined) {
+    predicate = compileLeaf(schema) ?? null;
+    Object.defineProperty(schema, LEAF, { value: predicate });
+  }
+  return predicate?.(value) === true;
 }
 
 /** A custom issue: what is wrong, in words. */

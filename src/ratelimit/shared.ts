@@ -17,6 +17,7 @@
 import Bottleneck from 'bottleneck';
 import { ConfigurationError } from '../errors.js';
 import { Emitter } from '../internal/emitter.js';
+import { Semaphore } from '../internal/semaphore.js';
 import { DEFAULT_BATCHES_PER_SECOND } from '../limits.js';
 import { LimiterStoppedError, maxBatchesPerPacedRequest } from '../transport/rate-limiter.js';
 import { unrefTimer } from '../transport/timers.js';
@@ -28,7 +29,7 @@ import {
   type RedisClientLike,
   sharedRateLimitId,
 } from './redis.js';
-import { Semaphore, SlotQueue } from './slots.js';
+import { SlotQueue } from './slots.js';
 
 /**
  * The `rateLimit.redis` option: where the shared budget lives and how the limiter behaves when it cannot

@@ -15,7 +15,8 @@ import { unrefTimer, whenAborted } from './timers.js';
 /** What one attempt sends. */
 export interface AttemptRequest {
   readonly url: string;
-  readonly body: string;
+  /** The request body: UTF-8 bytes as the client sends it (src/transport/packing.ts `requestBody`), or text. */
+  readonly body: string | Uint8Array<ArrayBuffer>;
   /** The full `Authorization` header value. */
   readonly authorization: string;
   readonly timeoutMs: number;

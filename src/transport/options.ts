@@ -235,6 +235,16 @@ export interface QueueOptions {
    * @default 'drop-newest'
    */
   onFull?: QueueOverflowPolicy;
+  /**
+   * Most failures a `flush()` or `close()` report lists, each with its batch; the rest are counted
+   * (`failed`, `dropped`) and in {@link DeliveryReport.failuresOmitted}. Every failure still reaches its
+   * `enqueue()` promise, `onDeadLetter` and the `deadLetter` event when it happens, which is where to keep
+   * undelivered batches. The cap keeps memory bounded when mParticle is down for long and the service
+   * rarely or never calls `flush()`: without it, every dropped or failed batch would be held until then.
+   * `Infinity` lists every one. `send()` reports are not capped: they cover the batches passed to it.
+   * @default 1000
+   */
+  maxReportedFailures?: number;
 }
 
 /**
@@ -288,7 +298,7 @@ export interface EventsClientOptions {
   rateLimit?: RateLimitOptions | false;
   /**
    * The background queue of `enqueue()`.
-   * @default { maxBatches: 10000, maxBytes: 25000000, flushIntervalMs: 1000, onFull: 'drop-newest' }
+   * @default { maxBatches: 10000, maxBytes: 25000000, flushIntervalMs: 1000, onFull: 'drop-newest', maxReportedFailures: 1000 }
    */
   queue?: QueueOptions;
   /**
@@ -342,7 +352,13 @@ export const CLIENT_DEFAULTS = {
     maxRetryTimeMs: 120_000,
   },
   rateLimit: { batchesPerSecond: DEFAULT_BATCHES_PER_SECOND, maxConcurrentRequests: 10, adaptive: true },
-  queue: { maxBatches: 10_000, maxBytes: 25_000_000, flushIntervalMs: 1_000, onFull: 'drop-newest' as const },
+  queue: {
+    maxBatches: 10_000,
+    maxBytes: 25_000_000,
+    flushIntervalMs: 1_000,
+    onFull: 'drop-newest' as const,
+    maxReportedFailures: 1_000,
+  },
 } as const;
 
 const LOOPBACK_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\])$/i;
@@ -428,6 +444,10 @@ export function resolveOptions(options: EventsClientOptions): ResolvedOptions {
     maxBytes: integer(q.maxBytes, dq.maxBytes, 'queue.maxBytes', 1),
     flushIntervalMs: nonNegative(q.flushIntervalMs, dq.flushIntervalMs, 'queue.flushIntervalMs'),
     onFull,
+    maxReportedFailures:
+      q.maxReportedFailures === Number.POSITIVE_INFINITY
+        ? Number.POSITIVE_INFINITY
+        : integer(q.maxReportedFailures, dq.maxReportedFailures, 'queue.maxReportedFailures', 0),
   };
 
   if (options.onDeadLetter !== undefined && typeof options.onDeadLetter !== 'function') {

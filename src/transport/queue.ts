@@ -69,6 +69,14 @@ export class DeliveryQueue<T extends Packable> {
     return this.#items[this.#head];
   }
 
+  /**
+   * Whether a batch of at least `minBytes` would be turned away whatever its exact size: the queue is full
+   * for it and the policy is `drop-newest` or `reject` (with `drop-oldest`, older batches make room).
+   */
+  refuses(minBytes: number): boolean {
+    return this.policy !== 'drop-oldest' && !this.#fits(minBytes);
+  }
+
   /** Offer a batch; applies the overflow policy when it does not fit. */
   offer(item: T): Admission<T> {
     if (this.#fits(item.bytes)) return this.#admit(item);

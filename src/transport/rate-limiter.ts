@@ -13,7 +13,7 @@
  * The {@link RateLimiter} interface is all the client uses, so a shared (Redis-backed) or adaptive
  * limiter can replace {@link PacedRateLimiter} without touching delivery.
  */
-import Bottleneck from 'bottleneck';
+import { Semaphore } from '../internal/semaphore.js';
 import { MAX_BATCHES_PER_REQUEST } from '../limits.js';
 import { sleep, whenAborted } from './timers.js';
 
@@ -68,11 +68,16 @@ export class LimiterStoppedError extends Error {
 }
 
 /**
- * Bottleneck keeps the requests in FIFO order and caps how many run at once; a turn-by-turn pacer spaces
- * their starts by weight; a pause deadline holds them all while a Retry-After is in force.
+ * A FIFO semaphore caps how many requests run at once; a turn-by-turn pacer spaces their starts by
+ * weight; a pause deadline holds them all while a Retry-After is in force.
+ *
+ * Bottleneck is not used here: its local datastore yields to a timer twice per job, so it starts at
+ * most one job every 2 ms or so whatever `maxConcurrent` says (bench/README.md has the measurement),
+ * which capped an unpaced client at two or three requests in flight. Bottleneck stays where it earns
+ * its place, the Redis-shared budget (src/ratelimit/shared.ts).
  */
 export class PacedRateLimiter implements RateLimiter {
-  readonly #bottleneck: Bottleneck;
+  readonly #slots: Semaphore;
   readonly #now: () => number;
   #batchesPerSecond: number;
   /** When the next request may start, from the previous request's start and weight. */
@@ -85,9 +90,7 @@ export class PacedRateLimiter implements RateLimiter {
   constructor(settings: RateLimiterSettings, now: () => number = Date.now) {
     this.#now = now;
     this.#batchesPerSecond = settings.batchesPerSecond;
-    // No reservoir: its refresh would release a whole window's budget at once, and its heartbeat is an
-    // interval timer. Concurrency and FIFO order are what Bottleneck does here.
-    this.#bottleneck = new Bottleneck({ maxConcurrent: settings.maxConcurrentRequests, minTime: 0 });
+    this.#slots = new Semaphore(settings.maxConcurrentRequests);
   }
 
   get pausedUntil(): number {
@@ -97,25 +100,26 @@ export class PacedRateLimiter implements RateLimiter {
   schedule<T>(weight: number, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#stopped) return Promise.reject(new LimiterStoppedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
-    let abandoned = false;
-    const job = this.#bottleneck.schedule(async () => {
-      if (abandoned) throw new LimiterStoppedError();
-      await this.#waitTurn(weight, signal);
-      if (abandoned || this.#stopped) throw new LimiterStoppedError();
-      return task();
-    });
-    const guarded = job.catch((error: unknown): never => {
-      // Bottleneck rejects dropped jobs with its own error; callers see one kind of "stopped".
-      throw this.#stopped ? new LimiterStoppedError() : error;
-    });
-    // The job may settle after the caller stopped waiting (abort); that must not be an unhandled rejection.
-    guarded.catch(() => {});
-    if (!signal) return guarded;
+    const job = this.#run(weight, task, signal);
+    if (!signal) return job;
+    // The caller stops waiting at once when the signal aborts; a task already running keeps its slot
+    // until it ends (it sees the same signal), so the concurrency cap stays true.
+    job.catch(() => {});
     const aborted = whenAborted(signal);
-    return Promise.race([guarded, aborted.promise]).finally(() => {
-      abandoned = true;
-      aborted.dispose();
-    });
+    return Promise.race([job, aborted.promise]).finally(() => aborted.dispose());
+  }
+
+  async #run<T>(weight: number, task: () => Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+    await this.#slots.acquire(signal);
+    try {
+      if (this.#stopped) throw new LimiterStoppedError();
+      await this.#waitTurn(weight, signal);
+      if (this.#stopped) throw new LimiterStoppedError();
+      if (signal?.aborted) throw signal.reason;
+      return await task();
+    } finally {
+      this.#slots.release();
+    }
   }
 
   pause(ms: number): void {
@@ -127,18 +131,16 @@ export class PacedRateLimiter implements RateLimiter {
   updateSettings(settings: Partial<RateLimiterSettings>): void {
     if (settings.batchesPerSecond !== undefined) this.#batchesPerSecond = settings.batchesPerSecond;
     if (settings.maxConcurrentRequests !== undefined) {
-      void this.#bottleneck.updateSettings({ maxConcurrent: settings.maxConcurrentRequests });
+      this.#slots.resize(settings.maxConcurrentRequests);
     }
   }
 
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    try {
-      await this.#bottleneck.stop({ dropWaitingJobs: true, dropErrorMessage: 'rate limiter stopped' });
-    } catch {
-      // Already stopped: nothing left to release.
-    }
+    // Requests waiting for a slot are refused now; one already past its slot refuses itself once its
+    // turn comes (see #run), and running tasks end on their own signal.
+    this.#slots.rejectAll(new LimiterStoppedError());
   }
 
   /** Wait for this request's turn, the end of any pause, and its paced start. */

@@ -154,8 +154,17 @@ export interface DeliveryReport {
    * holds the pace below `rateLimit.batchesPerSecond`.
    */
   readonly rateLimit?: RateLimitSummary;
-  /** Every batch not accepted, with its reason, in the order they ended. */
+  /**
+   * The batches not accepted, with their reasons, in the order they ended: every one for `send()`; for
+   * `flush()` and `close()`, the first `queue.maxReportedFailures` (1,000 by default).
+   */
   readonly failures: readonly DeliveryFailure[];
+  /**
+   * Failures counted in `failed` and `dropped` but not listed in `failures`, past
+   * `queue.maxReportedFailures`. Each one reached its `enqueue()` promise, `onDeadLetter` and the
+   * `deadLetter` event when it happened. 0 unless the cap was reached.
+   */
+  readonly failuresOmitted: number;
 }
 
 /** Accumulates a {@link DeliveryReport}. Internal. */
@@ -170,6 +179,13 @@ export class ReportBuilder {
   exceeded: string | undefined;
   throttled = 0;
   readonly failures: DeliveryFailure[] = [];
+  failuresOmitted = 0;
+  readonly #maxFailures: number;
+
+  /** `maxFailures`: most failures listed (the rest are only counted). */
+  constructor(maxFailures = Number.POSITIVE_INFINITY) {
+    this.#maxFailures = maxFailures;
+  }
 
   /** Count one batch's final outcome. */
   addOutcome(outcome: BatchOutcome): void {
@@ -178,7 +194,8 @@ export class ReportBuilder {
     else {
       if (outcome.status === 'dropped') this.dropped++;
       else this.failed++;
-      this.failures.push(outcome);
+      if (this.failures.length < this.#maxFailures) this.failures.push(outcome);
+      else this.failuresOmitted++;
     }
   }
 
@@ -225,6 +242,7 @@ export class ReportBuilder {
       durationMs: Math.max(0, Math.round(now - startedAt)),
       waitedMs: Math.round(this.waitedMs),
       failures: [...this.failures],
+      failuresOmitted: this.failuresOmitted,
     };
     const signalled = this.throttled > 0 || this.percentageUsed !== undefined || this.exceeded !== undefined;
     if (signalled || pace?.slowed) {

@@ -290,8 +290,14 @@ describe('Retry-After (acceptance 3)', () => {
       const a = fakeClient(shared.url, { apiKey: 'key-a', apiSecret: 'secret-a' });
       const b = fakeClient(shared.url, { apiKey: 'key-b', apiSecret: 'secret-b' });
       clients.push(a, b);
+      // Paused from when A has read the 429 (the server's record of it can come first).
+      const limited = new Promise<void>((resolve) =>
+        a.on('response', (r) => {
+          if (r.status === 429) resolve();
+        }),
+      );
       const first = a.send(makeBatch(1));
-      await shared.waitFor((s) => s.requests.some((r) => r.status === 429));
+      await limited;
       const limitedAt = shared.requests.find((r) => r.status === 429)?.respondedAt as number;
       // Sent while A is paused: A's new batch waits, B's goes at once.
       const second = a.send(makeBatch(2));
@@ -435,6 +441,51 @@ describe('enqueue(), flush() and the queue', () => {
     expect(dead.map((f) => f.sourceRequestId)).toEqual(['n-5', 'n-6', 'n-7']);
     expect(dropped).toEqual(['n-5', 'n-6', 'n-7']);
     expect(server.sourceRequestIds()).toEqual(new Set(['n-0', 'n-1', 'n-2', 'n-3', 'n-4']));
+  });
+
+  it('a flush report lists at most queue.maxReportedFailures failures; every one still reaches its promise and onDeadLetter', async () => {
+    const dead: string[] = [];
+    const c = client({
+      queue: { maxBatches: 2, flushIntervalMs: 60_000, maxReportedFailures: 3 },
+      onDeadLetter: (f) => void dead.push(f.sourceRequestId),
+    });
+    const outcomes = Array.from({ length: 10 }, (_, i) => c.enqueue(makeBatch(i, { id: `m-${i}` })));
+    const report = await c.flush();
+    const statuses = (await Promise.all(outcomes)).map((o) => o.status);
+    expect(statuses).toEqual(['accepted', 'accepted', ...Array(8).fill('dropped')]);
+    expect(report).toMatchObject({ accepted: 2, dropped: 8, failed: 0, failuresOmitted: 5 });
+    // The first three, in the order they ended; the other five only counted.
+    expect(report.failures.map((f) => f.sourceRequestId)).toEqual(['m-2', 'm-3', 'm-4']);
+    expect(dead).toEqual(['m-2', 'm-3', 'm-4', 'm-5', 'm-6', 'm-7', 'm-8', 'm-9']);
+    // The cap is per report: the next one starts empty.
+    c.enqueue(makeBatch(20, { id: 'm-20' }));
+    c.enqueue(makeBatch(21, { id: 'm-21' }));
+    const lost = c.enqueue(makeBatch(22, { id: 'm-22' }));
+    expect(await c.flush()).toMatchObject({ accepted: 2, dropped: 1, failuresOmitted: 0 });
+    expect((await lost).status).toBe('dropped');
+  });
+
+  it('queue.maxReportedFailures: Infinity lists every failure, 0 lists none; other values are refused', async () => {
+    const every = client({
+      queue: { maxBatches: 1, flushIntervalMs: 60_000, maxReportedFailures: Infinity },
+    });
+    const none = client({ queue: { maxBatches: 1, flushIntervalMs: 60_000, maxReportedFailures: 0 } });
+    for (const c of [every, none]) for (let i = 0; i < 4; i++) c.enqueue(makeBatch(i));
+    expect(await every.flush()).toMatchObject({ dropped: 3, failuresOmitted: 0 });
+    expect((await none.flush()).failures).toEqual([]);
+    for (const bad of [-1, 1.5, Number.NaN, '10']) {
+      expect(() => client({ queue: { maxReportedFailures: bad as number } })).toThrow(
+        /queue\.maxReportedFailures/,
+      );
+    }
+  });
+
+  it('send() reports list every failure, whatever queue.maxReportedFailures says', async () => {
+    server.fault({ status: 400, times: 1 });
+    const c = client({ queue: { maxReportedFailures: 0 }, retry: false });
+    const report = await c.send([makeBatch(1, { id: 's-1' })]).catch((e) => e.report);
+    expect(report).toMatchObject({ failed: 1, failuresOmitted: 0 });
+    expect(report.failures.map((f: DeliveryFailure) => f.sourceRequestId)).toEqual(['s-1']);
   });
 
   it('a failure’s batch is re-created from the text it was (or would have been) sent as', async () => {

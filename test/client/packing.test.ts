@@ -3,8 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { MAX_BATCH_BYTES, MAX_BATCHES_PER_REQUEST, MAX_REQUEST_BYTES } from '../../src/limits.js';
 import {
   bulkBodyBytes,
+  type Encoded,
+  encodeJson,
   oversizeProblem,
-  type Packable,
   packRequests,
   requestBody,
   takeRequest,
@@ -12,11 +13,17 @@ import {
 } from '../../src/transport/packing.js';
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
-function item(bytes: number, tag = 0): Packable & { tag: number } {
+function item(bytes: number, tag = 0): Encoded & { tag: number; json: string } {
   // A JSON object of exactly `bytes` bytes: {"p":"xxxx"} is 8 bytes of frame.
   const json = `{"p":"${'x'.repeat(Math.max(0, bytes - 8))}"}`;
-  return { json, bytes: json.length, tag };
+  return fromJson(json, tag);
+}
+
+function fromJson(json: string, tag = 0): Encoded & { tag: number; json: string } {
+  const data = encodeJson(json);
+  return { json, data, bytes: data.length, tag };
 }
 
 describe('utf8ByteLength', () => {
@@ -72,7 +79,8 @@ describe('packRequests', () => {
             expect(request.length).toBeGreaterThan(0);
             expect(request.length).toBeLessThanOrEqual(maxBatches);
             const body = requestBody(request, true);
-            expect(encoder.encode(body).length).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+            expect(body.length).toBeLessThanOrEqual(MAX_REQUEST_BYTES);
+            expect(body.length).toBe(encoder.encode(decoder.decode(body)).length);
             // Batches keep their relative order inside a request.
             const tags = request.map((r) => r.tag);
             expect(tags).toEqual([...tags].sort((a, b) => a - b));
@@ -117,17 +125,26 @@ describe('takeRequest', () => {
 
 describe('requestBody and bulkBodyBytes', () => {
   it('builds a JSON array whose size bulkBodyBytes predicts, or the single batch as is', () => {
-    const items = [item(20), item(30), { json: '{"name":"é😀"}', bytes: utf8ByteLength('{"name":"é😀"}') }];
+    const items = [item(20), item(30), fromJson('{"name":"é😀"}')];
+    expect(items[2]?.bytes).toBe(utf8ByteLength('{"name":"é😀"}'));
     const body = requestBody(items, true);
-    expect(JSON.parse(body)).toHaveLength(3);
-    expect(encoder.encode(body).length).toBe(
+    // The bytes are exactly the UTF-8 of the JSON array text, and as long as bulkBodyBytes says.
+    const text = `[${items.map((i) => i.json).join(',')}]`;
+    expect(body).toEqual(encoder.encode(text));
+    expect(JSON.parse(decoder.decode(body))).toHaveLength(3);
+    expect(body.length).toBe(
       bulkBodyBytes(
         items.reduce((s, i) => s + i.bytes, 0),
         items.length,
       ),
     );
-    expect(requestBody([items[0] as Packable], false)).toBe(items[0]?.json);
-    expect(requestBody([items[0] as Packable], true)).toBe(`[${items[0]?.json}]`);
+    const first = items[0] as Encoded & { json: string };
+    expect(decoder.decode(requestBody([first], false))).toBe(first.json);
+    expect(decoder.decode(requestBody([first], true))).toBe(`[${first.json}]`);
+    // A lone surrogate is written as U+FFFD, 3 bytes, as utf8ByteLength counts it.
+    const lone = fromJson('"\ud800"');
+    expect(lone.bytes).toBe(utf8ByteLength('"\ud800"'));
+    expect(requestBody([lone], false)).toEqual(encoder.encode(lone.json));
     expect(bulkBodyBytes(0, 0)).toBe(2);
   });
 });

@@ -1,6 +1,7 @@
 /** The shared limiter's building blocks: a FIFO semaphore and the weight → one-batch-slots queue. */
 import { describe, expect, it } from 'vitest';
-import { Semaphore, SlotQueue } from '../../src/ratelimit/slots.js';
+import { Semaphore } from '../../src/internal/semaphore.js';
+import { SlotQueue } from '../../src/ratelimit/slots.js';
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
