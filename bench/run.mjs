@@ -22,7 +22,7 @@ import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runLimiter } from './lib/limiter.mjs';
-import { runStalledMemory } from './lib/memory.mjs';
+import { runStalledLoopAlone, runStalledMemory } from './lib/memory.mjs';
 import { runChild } from './lib/processes.mjs';
 import { summariseProfile } from './lib/profile.mjs';
 import { DIST_ENTRY, measureBundle, runStartup } from './lib/startup.mjs';
@@ -159,18 +159,23 @@ await section('builder', async () => {
 
 await section('memory', async () => {
   const all = [];
+  const alone = [];
   for (let run = 0; run < runs; run++) {
-    all.push(
-      await runStalledMemory({
-        batches: scaled(20_000, 200),
-        maxBytes: scaled(50_000_000, 200_000),
-        sdkPath,
-        log,
-      }),
-    );
+    const maxBytes = scaled(50_000_000, 200_000);
+    const r = await runStalledMemory({ batches: scaled(20_000, 200), maxBytes, sdkPath, log });
+    // The reference, interleaved: the same loop with no client.
+    const loop = await runStalledLoopAlone({ batches: scaled(20_000, 200), sdkPath, log });
+    r.loopAlonePeakOverBaselineBytes = loop.peakOverBaselineBytes;
+    r.clientShareVsMaxBytes = (r.peakOverBaselineBytes - loop.peakOverBaselineBytes) / maxBytes;
+    all.push(r);
+    alone.push(loop.peakOverBaselineBytes / maxBytes);
   }
   const ratio = roundSummary(summary(all.map((r) => r.peakOverBaselineVsMaxBytes)));
   target('stalled server: peak RSS over baseline / queue.maxBytes', ratio, '<= 2', ratio.median <= 2);
+  const loopRatio = roundSummary(summary(alone));
+  target('stalled server: the same loop without a client / queue.maxBytes', loopRatio, 'report only', null);
+  const share = roundSummary(summary(all.map((r) => r.clientShareVsMaxBytes)));
+  target('stalled server: client share (peak minus loop alone) / queue.maxBytes', share, 'report only', null);
   const last = all.at(-1);
   target(
     'stalled server: every batch beyond the bound reported as dropped',
@@ -185,6 +190,8 @@ await section('memory', async () => {
   );
   return {
     peakOverBaselineVsMaxBytes: ratio,
+    loopAloneVsMaxBytes: loopRatio,
+    clientShareVsMaxBytes: share,
     liveHeapOverBaselineVsMaxBytes: roundSummary(
       summary(all.map((r) => r.liveHeapOverBaselineBytes / r.maxBytes)),
     ),

@@ -24,6 +24,7 @@ import {
   ValidationError,
 } from './errors.js';
 import { Emitter } from './internal/emitter.js';
+import { randomUuid } from './internal/uuid.js';
 import { MAX_BATCH_BYTES } from './limits.js';
 import { AdaptivePacer } from './ratelimit/pacing.js';
 import { SharedRateLimiter } from './ratelimit/shared.js';
@@ -549,12 +550,12 @@ export class EventsClient {
       // Assigned once, before the first attempt, and kept across retries and splits so mParticle's
       // dedupe makes retries safe (events-api.md §1.7). The caller's (frozen) batch is not changed: the
       // id is written into the serialized text, which is what failures re-create their batch from.
-      sourceRequestId = globalThis.crypto.randomUUID();
+      sourceRequestId = randomUuid();
       const field = `"source_request_id":${JSON.stringify(sourceRequestId)}`;
       json = json === '{}' ? `{${field}}` : `{${field},${json.slice(1)}`;
     } else if (sourceRequestId === null) {
       // An explicit null is in the text already: validate a copy with an id instead.
-      sourceRequestId = globalThis.crypto.randomUUID();
+      sourceRequestId = randomUuid();
       json = serializeBatch(parseBatch({ ...valid, source_request_id: sourceRequestId }));
     }
     // Encoding measures the size exactly, and the bytes are what requests are made of. A batch the full

@@ -5,7 +5,9 @@
  * reads every request and never answers. Measures the idle RSS baseline first, then the peak, counts
  * every batch's outcome, and closes the client with a short timeout. Options (JSON in argv[2]):
  * `sinkUrl`, `batches`, `eventsPerBatch`, `seed`, `extraAttributes`, `maxBytes`, `closeTimeoutMs`,
- * `onFull` (the queue's overflow policy; the client's default if absent), `sdkPath`.
+ * `onFull` (the queue's overflow policy; the client's default if absent), `sdkPath`, and `withoutClient`:
+ * the same loop (build, serialize, yield) with no client at all, the reference the client's share of the
+ * peak is measured against.
  */
 import { performance } from 'node:perf_hooks';
 import { childContext, loadSdk, peakRss, yieldToIo } from '../lib/processes.mjs';
@@ -23,6 +25,7 @@ const {
   closeTimeoutMs = 1000,
   onFull,
   sdkPath,
+  withoutClient = false,
 } = options;
 
 /** Sorts an outcome into accepted, dropped or failed, whatever exact shape the client gives it. */
@@ -36,13 +39,15 @@ function classify(outcome) {
 try {
   const sdk = await loadSdk(sdkPath);
   const specOptions = { eventsPerBatch, seed, extraAttributes, extraAttributeLength };
-  const client = new sdk.EventsClient({
-    apiKey: 'bench-key',
-    apiSecret: 'bench-secret',
-    baseUrl: `${sinkUrl}/v2`,
-    // Only the byte bound, as issue 5 sets it (maxBatches keeps its default); `onFull` to compare policies.
-    queue: onFull ? { maxBytes, onFull } : { maxBytes },
-  });
+  const client = withoutClient
+    ? undefined
+    : new sdk.EventsClient({
+        apiKey: 'bench-key',
+        apiSecret: 'bench-secret',
+        baseUrl: `${sinkUrl}/v2`,
+        // Only the byte bound, as issue 5 sets it (maxBatches keeps its default); `onFull` to compare policies.
+        queue: onFull ? { maxBytes, onFull } : { maxBytes },
+      });
   // Warm up the builder outside the client, then settle: the baseline is an idle, loaded process.
   for (let i = 0; i < 20; i++)
     sdk.serializeBatch(buildWithSdk(sdk, generateBatchSpec(batches + i, specOptions)));
@@ -62,6 +67,10 @@ try {
     const batch = buildWithSdk(sdk, generateBatchSpec(b, specOptions));
     sizes[b] = sdk.serializeBatch(batch).length;
     totalBytes += sizes[b];
+    if (!client) {
+      await yieldToIo();
+      continue;
+    }
     let outcome;
     try {
       outcome = client.enqueue(batch);
@@ -97,32 +106,42 @@ try {
   let retainedBytes = 0;
   for (let b = 0; b < batches; b++) if (kinds[b] !== 'dropped') retainedBytes += sizes[b];
 
-  const closeStart = performance.now();
-  const report = await client.close({ timeoutMs: closeTimeoutMs });
-  const closeMs = performance.now() - closeStart;
-  await Promise.race([Promise.all(outcomes), new Promise((resolve) => setTimeout(resolve, 5000))]);
-  const settled = counts.accepted + counts.dropped + counts.failed;
-  done({
-    batches,
-    maxBytes,
-    totalBytes,
-    retainedBytes,
-    baselineRssBytes,
-    peakRssBytes,
-    peakOverBaselineBytes: peakRssBytes - baselineRssBytes,
-    liveHeapOverBaselineBytes,
-    peakAfterCloseRssBytes: peakRss(),
-    enqueueMs,
-    closeMs,
-    droppedBeforeClose,
-    outcomes: { ...counts, settled },
-    report: report && {
-      accepted: report.accepted,
-      failed: report.failed,
-      dropped: report.dropped,
-      requests: report.requests,
-    },
-  });
+  if (!client) {
+    done({
+      batches,
+      totalBytes,
+      baselineRssBytes,
+      peakRssBytes,
+      peakOverBaselineBytes: peakRssBytes - baselineRssBytes,
+    });
+  } else {
+    const closeStart = performance.now();
+    const report = await client.close({ timeoutMs: closeTimeoutMs });
+    const closeMs = performance.now() - closeStart;
+    await Promise.race([Promise.all(outcomes), new Promise((resolve) => setTimeout(resolve, 5000))]);
+    const settled = counts.accepted + counts.dropped + counts.failed;
+    done({
+      batches,
+      maxBytes,
+      totalBytes,
+      retainedBytes,
+      baselineRssBytes,
+      peakRssBytes,
+      peakOverBaselineBytes: peakRssBytes - baselineRssBytes,
+      liveHeapOverBaselineBytes,
+      peakAfterCloseRssBytes: peakRss(),
+      enqueueMs,
+      closeMs,
+      droppedBeforeClose,
+      outcomes: { ...counts, settled },
+      report: report && {
+        accepted: report.accepted,
+        failed: report.failed,
+        dropped: report.dropped,
+        requests: report.requests,
+      },
+    });
+  }
 } catch (error) {
   fail(error);
 }

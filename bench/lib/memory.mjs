@@ -37,6 +37,7 @@ export async function runStalledMemory({
         extraAttributes,
         maxBytes,
         closeTimeoutMs,
+        onFull,
         sdkPath,
       },
       { execArgv },
@@ -68,4 +69,36 @@ export async function runStalledMemory({
     peakOverBaselineVsMaxBytes: result.peakOverBaselineBytes / maxBytes,
     verdicts,
   };
+}
+
+/**
+ * The same loop as {@link runStalledMemory} (build, serialize and yield, batch after batch) with no client:
+ * the peak RSS the workload itself causes, which the client's share is measured against.
+ */
+export async function runStalledLoopAlone({
+  batches = 20_000,
+  eventsPerBatch = 10,
+  seed = 1,
+  extraAttributes = 6,
+  sdkPath,
+  execArgv = ['--expose-gc'],
+  log = () => {},
+} = {}) {
+  const result = await runChild(
+    'children/stalled.mjs',
+    {
+      sinkUrl: 'http://127.0.0.1:9',
+      batches,
+      eventsPerBatch,
+      seed,
+      extraAttributes,
+      sdkPath,
+      withoutClient: true,
+    },
+    { execArgv },
+  );
+  log(
+    `  the same loop without a client: peak RSS +${(result.peakOverBaselineBytes / 1e6).toFixed(1)} MB over baseline`,
+  );
+  return result;
 }

@@ -18,6 +18,7 @@ import type { UserAttributes } from '../identity/user-attributes.js';
 import type { UserIdentities } from '../identity/user-identities.js';
 import { assignOwn } from '../internal/copy.js';
 import type { Int64Input } from '../internal/int64.js';
+import { randomUuid } from '../internal/uuid.js';
 import { issueAt } from '../internal/zod.js';
 import { MAX_BATCH_BYTES } from '../limits.js';
 import { utf8ByteLength } from '../transport/packing.js';
@@ -368,8 +369,7 @@ export class BatchBuilder {
     }
     runs.push(run);
     return runs.map((chunk, i) => {
-      const id =
-        this.#sourceRequestId === undefined ? crypto.randomUUID() : `${this.#sourceRequestId}-${i + 1}`;
+      const id = this.#sourceRequestId === undefined ? randomUuid() : `${this.#sourceRequestId}-${i + 1}`;
       const piece: BatchData = { ...data, source_request_id: id, events: chunk };
       return seal(piece, writeBatch(piece));
     });
@@ -393,7 +393,7 @@ export class BatchBuilder {
 
   #raw(): Raw {
     const raw: Raw = {
-      source_request_id: this.#sourceRequestId ?? crypto.randomUUID(),
+      source_request_id: this.#sourceRequestId ?? randomUuid(),
       environment: this.#environment,
     };
     if (this.#mpid !== undefined) raw.mpid = this.#mpid;
@@ -408,7 +408,7 @@ export class BatchBuilder {
     // A fresh UUID per event and per build: each built batch is a new message to mParticle. The data
     // objects are the builder's own copies, so they are written to directly.
     for (let i = 0; i < this.#events.length; i++) {
-      if (this.#needsId[i]) (this.#events[i]?.data as Raw).source_message_id = crypto.randomUUID();
+      if (this.#needsId[i]) (this.#events[i]?.data as Raw).source_message_id = randomUuid();
     }
     raw.events = this.#events;
     return raw;

@@ -171,8 +171,10 @@ export const commerceEventDataSchema = strictObject(
   (data) => {
     // events-api.md §3.4: "Exactly one variant applies". A null form counts as absent: mParticle's
     // sample batch sends `promotion_action: null` next to a product action.
+    let count = 0;
+    for (const form of FORMS) if (data[form] != null) count++;
+    if (count === 1) return undefined;
     const present = FORMS.filter((form) => data[form] != null);
-    if (present.length === 1) return undefined;
     return present.length === 0
       ? 'a commerce event needs one of product_action, promotion_action or product_impressions'
       : `a commerce event takes exactly one of product_action, promotion_action or product_impressions, got ${present.join(' and ')}`;
