@@ -141,7 +141,7 @@ interface Item {
   readonly data: Uint8Array<ArrayBuffer> | undefined;
   /** The text, kept only for a batch the full queue refused: no bytes were made for it. */
   readonly json: string | undefined;
-  /** Size in UTF-8 bytes (for a refused batch, at least its text's length, which is all the refusal needs). */
+  /** Size in UTF-8 bytes (for a refused batch, at least its text's length: all the refusal needs). */
   readonly bytes: number;
   readonly queued: boolean;
   readonly reports: ReportBuilder[];

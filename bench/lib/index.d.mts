@@ -172,6 +172,40 @@ export function runStalledMemory(options?: {
   log?: (line: string) => void;
 }): Promise<StalledMemoryResult>;
 
+export function runStalledLoopAlone(options?: {
+  batches?: number;
+  eventsPerBatch?: number;
+  seed?: number;
+  extraAttributes?: number;
+  sdkPath?: string;
+  execArgv?: string[];
+  log?: (line: string) => void;
+}): Promise<{
+  batches: number;
+  totalBytes: number;
+  baselineRssBytes: number;
+  peakRssBytes: number;
+  peakOverBaselineBytes: number;
+}>;
+
+export function bottleneckStarts(jobs?: number): Promise<{
+  jobs: number;
+  maxConcurrent: number;
+  medianGapMs: number;
+  lastStartMs: number;
+}>;
+
+export function transportCpu(
+  sink: Sink,
+  requests?: number,
+  rounds?: number,
+): Promise<{
+  bodyBytes: number;
+  requests: number;
+  rounds: number;
+  cpuMsPerRequest: Record<'node:http' | 'fetch' | 'ky', number[]>;
+}>;
+
 export interface LimiterResult {
   config: {
     batchesPerSecond: number;

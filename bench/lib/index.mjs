@@ -3,8 +3,9 @@
  * tiny sizes so they cannot rot.
  */
 export { measureBuilderCost, profileBuilder } from './builder-cost.mjs';
+export { bottleneckStarts, transportCpu } from './findings.mjs';
 export { maxInWindow, observedRate, runLimiter } from './limiter.mjs';
-export { runStalledMemory } from './memory.mjs';
+export { runStalledLoopAlone, runStalledMemory } from './memory.mjs';
 export { runChild, startSink } from './processes.mjs';
 export { summariseProfile } from './profile.mjs';
 export { DIST_ENTRY, measureBundle, runStartup, timeImport } from './startup.mjs';

@@ -4,9 +4,9 @@
  *
  * A batch of ten events needs eleven UUIDs. `crypto.randomUUID()` builds each string from sixteen hex
  * pairs, leaving about 600 bytes of intermediate strings per UUID: a third of everything building a batch
- * allocated (bench/README.md has the measurement). Here a pool of UUIDs is written as ASCII into one
- * byte buffer from one `crypto.getRandomValues` call, decoded once, and each UUID is a 36-character
- * slice of that text. The randomness is the same: Web Crypto's CSPRNG, 122 random bits per UUID.
+ * allocated (docs/BENCHMARKS.md, "Findings that shaped the code"). Here a pool of UUIDs is written as
+ * ASCII into one byte buffer from one `crypto.getRandomValues` call, decoded once, and each UUID is a
+ * 36-character slice of that text. The randomness is the same: Web Crypto's CSPRNG, 122 random bits per UUID.
  *
  * @module
  */

@@ -15,7 +15,7 @@ import { unrefTimer, whenAborted } from './timers.js';
 /** What one attempt sends. */
 export interface AttemptRequest {
   readonly url: string;
-  /** The request body: UTF-8 bytes as the client sends it (src/transport/packing.ts `requestBody`), or text. */
+  /** The body: UTF-8 bytes as the client sends it (packing.ts `requestBody`), or text. */
   readonly body: string | Uint8Array<ArrayBuffer>;
   /** The full `Authorization` header value. */
   readonly authorization: string;

@@ -298,7 +298,8 @@ export interface EventsClientOptions {
   rateLimit?: RateLimitOptions | false;
   /**
    * The background queue of `enqueue()`.
-   * @default { maxBatches: 10000, maxBytes: 25000000, flushIntervalMs: 1000, onFull: 'drop-newest', maxReportedFailures: 1000 }
+   * @default { maxBatches: 10000, maxBytes: 25000000, flushIntervalMs: 1000, onFull: 'drop-newest',
+   *   maxReportedFailures: 1000 }
    */
   queue?: QueueOptions;
   /**

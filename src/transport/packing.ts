@@ -150,7 +150,7 @@ const encoder = new TextEncoder();
 /**
  * A batch's JSON text as UTF-8 bytes. The client keeps queued batches so: outside the JavaScript heap,
  * where the garbage collector never copies them, measured exactly by the encoding itself, and joined
- * into a request body by copying bytes (bench/README.md has the figures).
+ * into a request body by copying bytes (docs/BENCHMARKS.md, "Findings that shaped the code").
  */
 export function encodeJson(text: string): Uint8Array<ArrayBuffer> {
   return encoder.encode(text) as Uint8Array<ArrayBuffer>;

@@ -72,9 +72,9 @@ export class LimiterStoppedError extends Error {
  * weight; a pause deadline holds them all while a Retry-After is in force.
  *
  * Bottleneck is not used here: its local datastore yields to a timer twice per job, so it starts at
- * most one job every 2 ms or so whatever `maxConcurrent` says (bench/README.md has the measurement),
- * which capped an unpaced client at two or three requests in flight. Bottleneck stays where it earns
- * its place, the Redis-shared budget (src/ratelimit/shared.ts).
+ * most one job every 2 ms or so whatever `maxConcurrent` says, which held an unpaced client to two or
+ * three requests in flight (docs/BENCHMARKS.md, "Findings that shaped the code"). Bottleneck stays
+ * where it earns its place, the Redis-shared budget (src/ratelimit/shared.ts).
  */
 export class PacedRateLimiter implements RateLimiter {
   readonly #slots: Semaphore;

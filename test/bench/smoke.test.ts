@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  bottleneckStarts,
   CONTENDERS,
   generateWorkload,
   maxInWindow,
@@ -20,9 +21,12 @@ import {
   observedRate,
   packRanges,
   runLimiter,
+  runStalledLoopAlone,
   runStalledMemory,
   runStartup,
   runThroughput,
+  startSink,
+  transportCpu,
 } from '../../bench/lib/index.mjs';
 import * as sdk from '../../src/index.js';
 
@@ -119,6 +123,29 @@ describe('bench smoke run', () => {
     expect(result.outcomes.accepted).toBe(0);
     expect(result.outcomes.dropped).toBeGreaterThan(0);
     expect(result.verdicts.beyondBoundDropped).toBe(true);
+  });
+
+  it('the stalled loop runs without a client too (the memory reference)', async () => {
+    const result = await runStalledLoopAlone({ batches: 200, sdkPath });
+    expect(result.batches).toBe(200);
+    expect(result.totalBytes).toBeGreaterThan(200 * 1000);
+    expect(result.peakRssBytes).toBeGreaterThanOrEqual(result.baselineRssBytes);
+  });
+
+  it('the findings run: Bottleneck starts every job, each transport delivers every request', async () => {
+    const starts = await bottleneckStarts(5);
+    expect(starts.jobs).toBe(5);
+    expect(Number.isFinite(starts.lastStartMs)).toBe(true);
+    const sink = await startSink();
+    try {
+      const transport = await transportCpu(sink, 3, 1);
+      expect(Object.keys(transport.cpuMsPerRequest)).toEqual(['node:http', 'fetch', 'ky']);
+      const stats = await sink.stats();
+      expect(stats.requests).toBe(9);
+      expect(stats.bytes).toBe(9 * transport.bodyBytes);
+    } finally {
+      await sink.close();
+    }
   });
 
   it('the rate-limited client delivers every batch', async () => {
