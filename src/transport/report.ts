@@ -8,8 +8,9 @@ import type { Batch } from '../batch/index.js';
 import type { MParticleEventsError } from '../errors.js';
 
 /**
- * A batch that was not delivered, with the reason: passed to `onDeadLetter`, listed in
- * {@link DeliveryReport.failures}, and the outcome of its `enqueue()` promise.
+ * A batch that was not delivered, with the reason: passed to `onDeadLetter` and the `deadLetter` event,
+ * the outcome of its `enqueue()` promise, and listed in {@link DeliveryReport.failures} (a `flush()` or
+ * `close()` report lists the first `queue.maxReportedFailures` and counts the rest).
  *
  * @example
  * ```ts
