@@ -12,11 +12,43 @@ export interface Waiter {
 }
 
 /** Rejects when `signal` aborts; `dispose` stops listening. */
-export function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
+function onAbort(signal: AbortSignal | undefined, abort: (reason: unknown) => void): () => void {
   if (!signal) return () => {};
   const listener = () => abort(signal.reason);
   signal.addEventListener('abort', listener, { once: true });
   return () => signal.removeEventListener('abort', listener);
+}
+
+/**
+ * Put a waiter in `waiters` and return a promise that settles with it: `make` turns the settle functions
+ * into the waiter to queue. When `signal` aborts, `gone` is told, the waiter leaves the line and the
+ * promise rejects with the signal's reason.
+ */
+export function waitInLine<W extends Waiter>(
+  waiters: W[],
+  signal: AbortSignal | undefined,
+  make: (settle: Waiter) => W,
+  gone?: (waiter: W) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const waiter = make({
+      resolve: () => {
+        dispose();
+        resolve();
+      },
+      reject: (error) => {
+        dispose();
+        reject(error);
+      },
+    });
+    const dispose = onAbort(signal, (reason) => {
+      gone?.(waiter);
+      const at = waiters.indexOf(waiter);
+      if (at >= 0) waiters.splice(at, 1);
+      waiter.reject(reason);
+    });
+    waiters.push(waiter);
+  });
 }
 
 /** A counting semaphore that hands permits out in arrival order. */
@@ -48,24 +80,7 @@ export class Semaphore {
       this.#free--;
       return Promise.resolve();
     }
-    return new Promise<void>((resolve, reject) => {
-      const waiter: Waiter = {
-        resolve: () => {
-          dispose();
-          resolve();
-        },
-        reject: (error) => {
-          dispose();
-          reject(error);
-        },
-      };
-      const dispose = onAbort(signal, (reason) => {
-        const at = this.#waiters.indexOf(waiter);
-        if (at >= 0) this.#waiters.splice(at, 1);
-        waiter.reject(reason);
-      });
-      this.#waiters.push(waiter);
-    });
+    return waitInLine(this.#waiters, signal, (settle) => settle);
   }
 
   release(): void {

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { onAbort, type Waiter } from '../internal/semaphore.js';
+import { type Waiter, waitInLine } from '../internal/semaphore.js';
 
 interface SlotWaiter extends Waiter {
   need: number;
@@ -46,31 +46,18 @@ export class SlotQueue {
   /** Resolve once `weight` slots (at least one) have fired for this request. */
   take(weight: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      const waiter: SlotWaiter = {
-        need: Math.max(1, Math.ceil(weight)),
-        requested: 0,
-        fired: 0,
-        gone: false,
-        resolve: () => {
-          dispose();
-          resolve();
-        },
-        reject: (error) => {
-          dispose();
-          reject(error);
-        },
-      };
-      const dispose = onAbort(signal, (reason) => {
-        // Slots already reserved for it still fire; they are spent, which keeps the pace honest.
+    const need = Math.max(1, Math.ceil(weight));
+    const granted = waitInLine(
+      this.#waiters,
+      signal,
+      (settle): SlotWaiter => ({ need, requested: 0, fired: 0, gone: false, ...settle }),
+      // Slots already reserved for it still fire; they are spent, which keeps the pace honest.
+      (waiter) => {
         waiter.gone = true;
-        const at = this.#waiters.indexOf(waiter);
-        if (at >= 0) this.#waiters.splice(at, 1);
-        waiter.reject(reason);
-      });
-      this.#waiters.push(waiter);
-      this.#pump();
-    });
+      },
+    );
+    this.#pump();
+    return granted;
   }
 
   /** Reject every request still waiting for slots (the limiter stopped). */
