@@ -31,6 +31,7 @@ import { SharedRateLimiter } from './ratelimit/shared.js';
 import type { Endpoint, EventsClientEvents, EventsClientListener } from './transport/events.js';
 import { historicalIssues } from './transport/historical.js';
 import { basicAuthorization, postOnce } from './transport/http.js';
+import { createNodeTransport, type NodeTransport } from './transport/node-http.js';
 import {
   type EventsClientOptions,
   type Logger,
@@ -207,6 +208,11 @@ export class EventsClient {
   #flushWaiters: { marker: number; resolve: () => void }[] = [];
   #idleWaiters: (() => void)[] = [];
   #epoch: ReportBuilder;
+  /**
+   * `node:http` on Node (src/transport/node-http.ts), unless the caller gave its own `fetch`; elsewhere
+   * `undefined`, and requests go through ky and `fetch`.
+   */
+  readonly #transport: NodeTransport | undefined;
   /** For `#prepare`: whether the queue may take a batch of at least this many bytes. */
   readonly #admits = (minBytes: number): boolean => !this.#queue.refuses(minBytes);
   #seq = 0;
@@ -225,6 +231,7 @@ export class EventsClient {
     const { apiSecret, ...rest } = resolveOptions(options);
     this.#options = rest;
     this.#epoch = new ReportBuilder(rest.queue.maxReportedFailures);
+    this.#transport = rest.fetch ? undefined : createNodeTransport(rest.maxConcurrentRequests);
     this.#authorization = basicAuthorization(rest.apiKey, apiSecret);
     this.#logger = rest.logger;
     this.#emitter = new Emitter<EventsClientEvents>((event, error) => {
@@ -721,6 +728,7 @@ export class EventsClient {
               timeoutMs: this.#options.timeoutMs,
               signal,
               fetch: this.#options.fetch,
+              transport: this.#transport,
             });
           } catch (error) {
             if (signal.aborted) throw new AbortError(asError(error));
@@ -1010,6 +1018,8 @@ export class EventsClient {
       // A shared limiter closes its Redis connections here; they would keep the process alive.
       await raceTimeout(this.#stopLimiter(), Math.max(0, deadline - Date.now()) + CLOSE_SLACK_MS);
       await raceTimeout(this.#deadLettersSettled(), Math.max(0, deadline - Date.now()) + CLOSE_SLACK_MS);
+      // Nothing is in flight any more: end the keep-alive connections.
+      this.#transport?.close();
       const report = builder.build(startedAt, Date.now(), this.#pace());
       this.#log('info', 'client closed', summary(report));
       return report;

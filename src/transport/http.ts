@@ -9,6 +9,7 @@
  */
 import ky from 'ky';
 import { ConnectionError, TimeoutError } from '../errors.js';
+import type { NodeTransport } from './node-http.js';
 import type { FetchLike } from './options.js';
 import { unrefTimer, whenAborted } from './timers.js';
 
@@ -23,6 +24,8 @@ export interface AttemptRequest {
   /** Aborts the attempt at once, rejecting with the signal's reason (the client's close deadline). */
   readonly signal?: AbortSignal;
   readonly fetch?: FetchLike | undefined;
+  /** `node:http`, when the runtime has it (src/transport/node-http.ts); not used when `fetch` is given. */
+  readonly transport?: NodeTransport | undefined;
 }
 
 /** What the server answered. */
@@ -67,14 +70,37 @@ export async function postOnce(request: AttemptRequest): Promise<AttemptResponse
   const onOuterAbort = (): void => controller.abort(signal?.reason);
   signal?.addEventListener('abort', onOuterAbort, { once: true });
   const losers = outer ? [timeout, outer.promise] : [timeout];
+  const headers = {
+    authorization: request.authorization,
+    'content-type': 'application/json',
+    accept: 'application/json',
+  };
+
+  if (request.transport && !request.fetch) {
+    const posted = request.transport.post(url, request.body, headers, controller.signal);
+    // It may reject after losing the race (aborted at the timeout): that is handled, not unhandled.
+    posted.catch(() => {});
+    let answered = false;
+    try {
+      const response = await Promise.race([posted, ...losers]);
+      answered = true;
+      return { status: response.status, headers: response.headers, body: parseBody(response.text) };
+    } catch (error) {
+      if (error === timedOut) throw timedOut;
+      if (signal?.aborted) throw signal.reason;
+      throw new ConnectionError(method, url, error);
+    } finally {
+      clearTimeout(timer);
+      outer?.dispose();
+      signal?.removeEventListener('abort', onOuterAbort);
+      // An attempt given up ends its request: the aborted signal destroys it and its connection.
+      if (!answered) controller.abort(timedOut);
+    }
+  }
 
   const responsePromise = ky.post(url, {
     body: request.body,
-    headers: {
-      authorization: request.authorization,
-      'content-type': 'application/json',
-      accept: 'application/json',
-    },
+    headers,
     retry: 0,
     timeout: false,
     throwHttpErrors: false,
