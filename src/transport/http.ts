@@ -7,11 +7,27 @@
  * signal still cannot hold an attempt past `timeoutMs`. Response bodies are always read or cancelled,
  * late ones included (edge runtimes warn about bodies left unread; peer-sdks.md §5 point 6).
  */
-import ky from 'ky';
+import type { KyInstance } from 'ky';
 import { ConnectionError, TimeoutError } from '../errors.js';
 import type { NodeTransport } from './node-http.js';
 import type { FetchLike } from './options.js';
 import { unrefTimer, whenAborted } from './timers.js';
+
+/**
+ * ky, loaded on first use. On Node the client sends with `node:http` and never needs it; importing ky
+ * builds a `Request` to probe the runtime, which makes Node load undici (about 13 MB and 35 ms) for
+ * nothing (docs/BENCHMARKS.md, "Findings that shaped the code").
+ */
+let kyLoading: Promise<KyInstance> | undefined;
+function loadKy(): Promise<KyInstance> {
+  kyLoading ??= import('ky').then((module) => {
+    // The CommonJS build bundles ky as a chunk of its own; importing CommonJS gives its exports object as
+    // `default`, with ky one level down.
+    const found: unknown = module.default;
+    return (typeof found === 'function' ? found : (found as { default: KyInstance }).default) as KyInstance;
+  });
+  return kyLoading;
+}
 
 /** What one attempt sends. */
 export interface AttemptRequest {
@@ -98,15 +114,17 @@ export async function postOnce(request: AttemptRequest): Promise<AttemptResponse
     }
   }
 
-  const responsePromise = ky.post(url, {
-    body: request.body,
-    headers,
-    retry: 0,
-    timeout: false,
-    throwHttpErrors: false,
-    signal: controller.signal,
-    ...(request.fetch ? { fetch: request.fetch } : {}),
-  });
+  const responsePromise = loadKy().then((ky) =>
+    ky.post(url, {
+      body: request.body,
+      headers,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      signal: controller.signal,
+      ...(request.fetch ? { fetch: request.fetch } : {}),
+    }),
+  );
   let bodyHandled = false;
   let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
 

@@ -233,3 +233,44 @@ describe('EventsClient transport choice', () => {
     }
   });
 });
+
+describe('loading', () => {
+  it('importing the package on Node loads neither ky nor undici (only a fetch option or an edge runtime needs them)', async () => {
+    const { build } = await import('esbuild');
+    const { mkdir, mkdtemp, rm } = await import('node:fs/promises');
+    const { join } = await import('node:path');
+    const { execFile } = await import('node:child_process');
+    // Inside the repository, so the bundle's external packages resolve from its node_modules.
+    const root = new URL('../..', import.meta.url).pathname;
+    await mkdir(join(root, '.tmp'), { recursive: true });
+    const dir = await mkdtemp(join(root, '.tmp', 'load-'));
+    try {
+      const entry = join(dir, 'sdk.mjs');
+      await build({
+        entryPoints: [new URL('../../src/index.ts', import.meta.url).pathname],
+        outfile: entry,
+        bundle: true,
+        platform: 'node',
+        format: 'esm',
+        packages: 'external',
+        logLevel: 'silent',
+        absWorkingDir: root,
+      });
+      const script = `
+        const sdk = await import(${JSON.stringify(entry)});
+        const loaded = () => process.moduleLoadList.some((m) => m.includes('undici'));
+        const client = new sdk.EventsClient({ apiKey: 'k', apiSecret: 's', baseUrl: 'http://127.0.0.1:9/v2' });
+        const before = loaded();
+        await client.close();
+        console.log(JSON.stringify({ before, exported: typeof sdk.EventsClient }));`;
+      const out = await new Promise<string>((resolve, reject) =>
+        execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: dir }, (error, stdout) =>
+          error ? reject(error) : resolve(stdout),
+        ),
+      );
+      expect(JSON.parse(out)).toEqual({ before: false, exported: 'function' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
