@@ -14,7 +14,7 @@
  * @module
  */
 
-import Bottleneck from 'bottleneck';
+import type Bottleneck from 'bottleneck';
 import { ConfigurationError } from '../errors.js';
 import { Emitter } from '../internal/emitter.js';
 import { Semaphore } from '../internal/semaphore.js';
@@ -211,6 +211,19 @@ interface PendingSlot {
   fired: boolean;
 }
 
+/**
+ * bottleneck, loaded when the first shared limiter is made: a client without `rateLimit.redis` never needs
+ * it, and loading it costs about 6 MB and 20 ms (docs/BENCHMARKS.md).
+ */
+let bottleneckLoading: Promise<typeof Bottleneck> | undefined;
+function loadBottleneck(): Promise<typeof Bottleneck> {
+  bottleneckLoading ??= import('bottleneck').then((module) => {
+    const found = (module as { default?: typeof Bottleneck }).default;
+    return found ?? (module as unknown as typeof Bottleneck);
+  });
+  return bottleneckLoading;
+}
+
 /** Bottleneck options its typings leave out (RedisDatastore reads them). */
 interface ClusterOptions extends Bottleneck.ConstructorOptions {
   heartbeatInterval: number;
@@ -267,7 +280,10 @@ export class SharedRateLimiter {
   readonly #maxWeight: number;
   readonly #semaphore: Semaphore;
   readonly #slots: SlotQueue;
-  readonly #local: Bottleneck;
+  /** The local fallback limiter, once bottleneck is loaded (`#localReady`). */
+  #local: Bottleneck | undefined;
+  /** Settles once bottleneck is loaded and the local limiter made; rejects if bottleneck cannot load. */
+  readonly #localReady: Promise<Bottleneck>;
   readonly #pending = new Map<string, PendingSlot>();
   /** Slots asked for before the first connection attempt settled. */
   readonly #deferred: (() => void)[] = [];
@@ -309,7 +325,12 @@ export class SharedRateLimiter {
       (fire) => this.#startSlot(fire),
       Math.max(this.#maxWeight, MIN_RESERVED_SLOTS),
     );
-    this.#local = new Bottleneck({ minTime: this.#localMinTime() });
+    this.#localReady = loadBottleneck().then((BottleneckClass) => {
+      this.#local = new BottleneckClass({ minTime: this.#localMinTime() });
+      return this.#local;
+    });
+    // A failure to load shows in schedule(), which every request goes through.
+    this.#localReady.catch(() => {});
     this.#ready = this.#connect(options, resolved.pod);
   }
 
@@ -382,6 +403,8 @@ export class SharedRateLimiter {
    */
   async schedule<T>(weight: number, task: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     if (this.#mode === 'stopped') throw new LimiterStoppedError();
+    if (this.#local === undefined) await this.#localReady;
+    if ((this.#mode as SharedRateLimiterMode) === 'stopped') throw new LimiterStoppedError();
     await this.#semaphore.acquire(signal);
     try {
       await this.#waitPause(signal);
@@ -410,7 +433,8 @@ export class SharedRateLimiter {
     const rate = settings.batchesPerSecond;
     if (rate === undefined || !(rate > 0) || !Number.isFinite(rate) || rate === this.#rate) return;
     this.#rate = rate;
-    void this.#local.updateSettings({ minTime: this.#localMinTime() });
+    // Before bottleneck is loaded, the local limiter is made with the new rate when it is.
+    void this.#local?.updateSettings({ minTime: this.#localMinTime() });
     const gen = this.#gen;
     if (this.#mode === 'shared' && gen) {
       setSharedMinTime(gen.cluster, 1000 / rate).catch((error: unknown) =>
@@ -439,7 +463,7 @@ export class SharedRateLimiter {
       clearTimeout(slot.timer);
     }
     this.#pending.clear();
-    const local = this.#local.stop({ dropWaitingJobs: true }).catch(() => {});
+    const local = this.#localReady.then((limiter) => limiter.stop({ dropWaitingJobs: true })).catch(() => {});
     const closing = [this.#gen, this.#watch].map((gen) => (gen ? disposeGeneration(gen, true) : undefined));
     this.#gen = undefined;
     this.#watch = undefined;
@@ -479,6 +503,7 @@ export class SharedRateLimiter {
 
   /** Open connections of the limiter's own and a bottleneck limiter on them; nothing is awaited from Redis. */
   async #open(): Promise<Generation> {
+    const Bottleneck = await loadBottleneck();
     const redis = await openRedis(this.#source);
     const onError = (error: unknown) => {
       this.#lastError = describeRedisError(error);
@@ -574,7 +599,8 @@ export class SharedRateLimiter {
   }
 
   #startLocal(fire: () => void): void {
-    this.#local
+    // Loaded: slots come from schedule(), which waits for bottleneck first.
+    (this.#local as Bottleneck)
       .schedule(() => {
         fire();
         return Promise.resolve();

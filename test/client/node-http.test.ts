@@ -235,7 +235,7 @@ describe('EventsClient transport choice', () => {
 });
 
 describe('loading', () => {
-  it('importing the package on Node loads neither ky nor undici (only a fetch option or an edge runtime needs them)', async () => {
+  it('importing the package and making a client on Node loads neither undici (ky) nor bottleneck (only a fetch option, an edge runtime or rateLimit.redis needs them)', async () => {
     const { build } = await import('esbuild');
     const { mkdir, mkdtemp, rm } = await import('node:fs/promises');
     const { join } = await import('node:path');
@@ -257,18 +257,20 @@ describe('loading', () => {
         absWorkingDir: root,
       });
       const script = `
+        const { createRequire } = await import('node:module');
         const sdk = await import(${JSON.stringify(entry)});
-        const loaded = () => process.moduleLoadList.some((m) => m.includes('undici'));
         const client = new sdk.EventsClient({ apiKey: 'k', apiSecret: 's', baseUrl: 'http://127.0.0.1:9/v2' });
-        const before = loaded();
+        const undici = process.moduleLoadList.some((m) => m.includes('undici'));
+        const cache = Object.keys(createRequire(import.meta.url).cache);
+        const bottleneck = cache.some((path) => path.includes('/bottleneck/'));
         await client.close();
-        console.log(JSON.stringify({ before, exported: typeof sdk.EventsClient }));`;
+        console.log(JSON.stringify({ undici, bottleneck, exported: typeof sdk.EventsClient }));`;
       const out = await new Promise<string>((resolve, reject) =>
         execFile(process.execPath, ['--input-type=module', '-e', script], { cwd: dir }, (error, stdout) =>
           error ? reject(error) : resolve(stdout),
         ),
       );
-      expect(JSON.parse(out)).toEqual({ before: false, exported: 'function' });
+      expect(JSON.parse(out)).toEqual({ undici: false, bottleneck: false, exported: 'function' });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
