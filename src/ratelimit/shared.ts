@@ -213,7 +213,7 @@ interface PendingSlot {
 
 /**
  * bottleneck, loaded when the first shared limiter is made: a client without `rateLimit.redis` never needs
- * it, and loading it costs about 6 MB and 20 ms (docs/BENCHMARKS.md).
+ * it, and loading it added about 12 ms to importing the package (docs/BENCHMARKS.md).
  */
 let bottleneckLoading: Promise<typeof Bottleneck> | undefined;
 function loadBottleneck(): Promise<typeof Bottleneck> {
