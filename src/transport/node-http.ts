@@ -34,7 +34,7 @@ interface AgentLike {
 }
 
 interface HttpModuleLike {
-  Agent: new (options: { keepAlive: boolean; maxSockets: number }) => AgentLike;
+  Agent: new (options: { keepAlive: boolean; maxSockets: number; timeout: number }) => AgentLike;
   request(
     url: string,
     options: { method: string; agent: AgentLike; signal: AbortSignal; headers: Record<string, string> },
@@ -65,11 +65,22 @@ export interface NodeTransport {
 type GetBuiltinModule = (id: string) => unknown;
 
 /**
- * A transport over `node:http` / `node:https`, or `undefined` where they are not available. At most
- * `maxSockets` connections per host and protocol; idle connections do not keep the process alive (Node's
- * agent unrefs a socket while it waits in the pool).
+ * How long a connection may sit idle before the client closes it. Shorter than the 5 s servers commonly
+ * keep an idle connection (Node's own default), so the client does not send on a connection the server is
+ * closing at that moment; undici's default is the same 4 s.
  */
-export function createNodeTransport(maxSockets: number): NodeTransport | undefined {
+export const IDLE_CONNECTION_MS = 4_000;
+
+/**
+ * A transport over `node:http` / `node:https`, or `undefined` where they are not available. At most
+ * `maxSockets` connections per host and protocol, each closed after `idleMs` unused; idle connections do
+ * not keep the process alive (Node's agent unrefs a socket while it waits in the pool). The agent's
+ * timeout only closes idle connections: a slow answer is the attempt timeout's business (http.ts).
+ */
+export function createNodeTransport(
+  maxSockets: number,
+  idleMs = IDLE_CONNECTION_MS,
+): NodeTransport | undefined {
   const getBuiltinModule = (globalThis as { process?: { getBuiltinModule?: GetBuiltinModule } }).process
     ?.getBuiltinModule;
   if (typeof getBuiltinModule !== 'function') return undefined;
@@ -83,8 +94,8 @@ export function createNodeTransport(maxSockets: number): NodeTransport | undefin
     return undefined;
   }
   if (!http?.request || !https?.request) return undefined;
-  const httpAgent = new http.Agent({ keepAlive: true, maxSockets });
-  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets });
+  const httpAgent = new http.Agent({ keepAlive: true, maxSockets, timeout: idleMs });
+  const httpsAgent = new https.Agent({ keepAlive: true, maxSockets, timeout: idleMs });
 
   return {
     post(url, body, headers, signal) {

@@ -125,6 +125,33 @@ describe('createNodeTransport', () => {
     expect(closedSockets.has(first.socket)).toBe(true);
   });
 
+  it('closes a connection left idle, but not one waiting on a slow answer', async () => {
+    const t = createNodeTransport(4, 100);
+    if (!t) throw new Error('node:http should be available in Node');
+    try {
+      const before = seen.length;
+      // '/echo' answers at once; the connection then sits idle past 100 ms and is closed.
+      await t.post(`${base}/echo`, '{}', headers, new AbortController().signal);
+      const socket = (seen[before] as Seen).socket;
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(closedSockets.has(socket)).toBe(true);
+      // A request still waiting past the idle time is not cut: it ends by its own signal.
+      const controller = new AbortController();
+      const slow = t.post(`${base}/stall`, '{}', headers, controller.signal);
+      const outcome = slow.then(
+        () => 'answered',
+        () => 'aborted',
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      const waiting = seen.at(-1) as Seen;
+      expect(closedSockets.has(waiting.socket)).toBe(false);
+      controller.abort();
+      expect(await outcome).toBe('aborted');
+    } finally {
+      t.close();
+    }
+  });
+
   it('is undefined where the runtime has no process.getBuiltinModule (edge runtimes)', () => {
     const original = process.getBuiltinModule;
     try {
