@@ -683,12 +683,7 @@ export class EventsClient {
     const url = `${this.#options.baseUrl}${path}`;
     // Only encoded batches are ever queued or sent (`data` is undefined only for a refused one).
     const body = requestBody(items as readonly Encoded[], bulk);
-    const bytes = bulk
-      ? bulkBodyBytes(
-          items.reduce((sum, item) => sum + item.bytes, 0),
-          items.length,
-        )
-      : (items[0] as Item).bytes;
+    const bytes = body.byteLength;
     // Each delivery gets its own signal, aborted with the client's at the close deadline: the waits
     // and attempts of one delivery add their listeners to it, not dozens to one client-wide signal.
     const controller = new AbortController();

@@ -9,7 +9,7 @@
  */
 import type { KyInstance } from 'ky';
 import { ConnectionError, TimeoutError } from '../errors.js';
-import type { NodeTransport } from './node-http.js';
+import type { NodeResponse, NodeTransport } from './node-http.js';
 import type { FetchLike } from './options.js';
 import { unrefTimer, whenAborted } from './timers.js';
 
@@ -92,54 +92,15 @@ export async function postOnce(request: AttemptRequest): Promise<AttemptResponse
     accept: 'application/json',
   };
 
-  if (request.transport && !request.fetch) {
-    const posted = request.transport.post(url, request.body, headers, controller.signal);
-    // It may reject after losing the race (aborted at the timeout): that is handled, not unhandled.
-    posted.catch(() => {});
-    let answered = false;
-    try {
-      const response = await Promise.race([posted, ...losers]);
-      answered = true;
-      return { status: response.status, headers: response.headers, body: parseBody(response.text) };
-    } catch (error) {
-      if (error === timedOut) throw timedOut;
-      if (signal?.aborted) throw signal.reason;
-      throw new ConnectionError(method, url, error);
-    } finally {
-      clearTimeout(timer);
-      outer?.dispose();
-      signal?.removeEventListener('abort', onOuterAbort);
-      // An attempt given up ends its request: the aborted signal destroys it and its connection.
-      if (!answered) controller.abort(timedOut);
-    }
-  }
-
-  const responsePromise = loadKy().then((ky) =>
-    ky.post(url, {
-      body: request.body,
-      headers,
-      retry: 0,
-      timeout: false,
-      throwHttpErrors: false,
-      signal: controller.signal,
-      ...(request.fetch ? { fetch: request.fetch } : {}),
-    }),
-  );
-  let bodyHandled = false;
-  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
-
+  const exchange =
+    request.transport && !request.fetch
+      ? nodeExchange(request.transport, url, request.body, headers, controller.signal)
+      : fetchExchange(request, headers, controller.signal);
+  let answered = false;
   try {
-    const response = await Promise.race([responsePromise, ...losers]);
-    // Read through our own reader, so a body that stalls can be cancelled even when the fetch does not
-    // tie it to the abort signal.
-    reader = response.body?.getReader();
-    const text = reader ? await Promise.race([readAll(reader), ...losers]) : '';
-    bodyHandled = true;
-    const headers: Record<string, string> = {};
-    response.headers.forEach((value, name) => {
-      headers[name.toLowerCase()] = value;
-    });
-    return { status: response.status, headers, body: parseBody(text) };
+    const response = await exchange.answer(losers);
+    answered = true;
+    return { status: response.status, headers: response.headers, body: parseBody(response.text) };
   } catch (error) {
     if (error === timedOut) throw timedOut;
     if (signal?.aborted) throw signal.reason;
@@ -148,10 +109,69 @@ export async function postOnce(request: AttemptRequest): Promise<AttemptResponse
     clearTimeout(timer);
     outer?.dispose();
     signal?.removeEventListener('abort', onOuterAbort);
-    if (!bodyHandled) {
-      // The attempt was given up (timeout, abort) or failed while reading: make sure a response that
-      // arrives late, or a body half read, is cancelled rather than left holding the connection.
+    if (!answered) {
+      // The attempt was given up (timeout, abort) or failed while reading: abort it, and make sure a
+      // response that arrives late, or a body half read, is let go rather than left holding the connection.
       controller.abort(timedOut);
+      exchange.giveUp();
+    }
+  }
+}
+
+/** One attempt's HTTP exchange, whichever way it is sent. */
+interface Exchange {
+  /** The whole answer (status, headers, body text), or the first of `losers` to reject. */
+  answer(losers: readonly Promise<never>[]): Promise<NodeResponse>;
+  /** Let go of anything still arriving after the attempt was given up (its signal is aborted already). */
+  giveUp(): void;
+}
+
+/** Over `node:http`: the aborted signal destroys the request and its connection, nothing more to do. */
+function nodeExchange(
+  transport: NodeTransport,
+  url: string,
+  body: AttemptRequest['body'],
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Exchange {
+  const posted = transport.post(url, body, headers, signal);
+  // It may reject after losing the race (aborted at the timeout): that is handled, not unhandled.
+  posted.catch(() => {});
+  return { answer: (losers) => Promise.race([posted, ...losers]), giveUp: () => {} };
+}
+
+/** Through ky and `fetch`, reading the body with our own reader so a stalled one can be cancelled. */
+function fetchExchange(
+  request: AttemptRequest,
+  headers: Record<string, string>,
+  signal: AbortSignal,
+): Exchange {
+  const responsePromise = loadKy().then((ky) =>
+    ky.post(request.url, {
+      body: request.body,
+      headers,
+      retry: 0,
+      timeout: false,
+      throwHttpErrors: false,
+      signal,
+      ...(request.fetch ? { fetch: request.fetch } : {}),
+    }),
+  );
+  let reader: ReadableStreamDefaultReader<Uint8Array> | undefined;
+  return {
+    async answer(losers) {
+      const response = await Promise.race([responsePromise, ...losers]);
+      // Our own reader, so a body that stalls can be cancelled even when the fetch does not tie it to the
+      // abort signal.
+      reader = response.body?.getReader();
+      const text = reader ? await Promise.race([readAll(reader), ...losers]) : '';
+      const names: Record<string, string> = {};
+      response.headers.forEach((value, name) => {
+        names[name.toLowerCase()] = value;
+      });
+      return { status: response.status, headers: names, text };
+    },
+    giveUp() {
       if (reader) reader.cancel().catch(() => {});
       else {
         responsePromise.then(
@@ -159,8 +179,8 @@ export async function postOnce(request: AttemptRequest): Promise<AttemptResponse
           () => {},
         );
       }
-    }
-  }
+    },
+  };
 }
 
 async function readAll(reader: ReadableStreamDefaultReader<Uint8Array>): Promise<string> {
